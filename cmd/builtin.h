@@ -1,0 +1,16 @@
+/*
+ * What cmd/main.c dispatches to: one entry point per subcommand, and the
+ * help helper they share.
+ */
+#ifndef SFRAMETRACE_BUILTIN_H
+#define SFRAMETRACE_BUILTIN_H
+
+int cmd_sframe(int argc, char **argv);
+
+/*
+ * Show the man page sframetrace-<cmd> (or sframetrace for NULL); falls back
+ * to printing usage when man or the page is missing. Returns the exit code.
+ */
+int cmd_show_help(const char *cmd, const char *usage);
+
+#endif
