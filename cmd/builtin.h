@@ -6,6 +6,8 @@
 #define SFRAMETRACE_BUILTIN_H
 
 int cmd_sframe(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 /*
  * Show the man page sframetrace-<cmd> (or sframetrace for NULL); falls back

@@ -18,6 +18,8 @@ static const char main_usage[] =
 	"usage: sframetrace [--version] [--help] COMMAND [ARGS]\n"
 	"\n"
 	"Commands:\n"
+	"   record    Run a command and record its profile into perf.data\n"
+	"   probe     Show what this kernel and user can do for profiling\n"
 	"   sframe    Dump and validate .sframe sections\n"
 	"   help      Show the manual of sframetrace or of a command\n"
 	"\n"
@@ -27,6 +29,8 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
+	{ "record", cmd_record },
+	{ "probe", cmd_probe },
 	{ "sframe", cmd_sframe },
 };
 

@@ -14,9 +14,25 @@
 
 #ifndef PT_GNU_SFRAME
 #define PT_GNU_SFRAME 0x6474e554
+/*
+ * The GNU build-id note of an ELF file (or of a kernel notes blob such as
+ * /sys/kernel/notes with elf_build_id_from_notes). Returns its length (up
+ * to max) or -ENOENT / -errno.
+ */
+int elf_file_build_id(const char *path, uint8_t *out, size_t max);
+int elf_build_id_from_notes(const void *notes, size_t len, uint8_t *out, size_t max);
+
 #endif
 #ifndef SHT_GNU_SFRAME
 #define SHT_GNU_SFRAME 0x6ffffff4
+/*
+ * The GNU build-id note of an ELF file (or of a kernel notes blob such as
+ * /sys/kernel/notes with elf_build_id_from_notes). Returns its length (up
+ * to max) or -ENOENT / -errno.
+ */
+int elf_file_build_id(const char *path, uint8_t *out, size_t max);
+int elf_build_id_from_notes(const void *notes, size_t len, uint8_t *out, size_t max);
+
 #endif
 
 struct elf_file {
@@ -59,5 +75,13 @@ const char *elf_symbol_at(struct elf_file *f, uint64_t addr, uint64_t *sym_start
 
 /* Link-time address of a named function symbol: 0 or -ENOENT. */
 int elf_symbol_addr(struct elf_file *f, const char *name, uint64_t *addr);
+
+/*
+ * The GNU build-id note of an ELF file (or of a kernel notes blob such as
+ * /sys/kernel/notes with elf_build_id_from_notes). Returns its length (up
+ * to max) or -ENOENT / -errno.
+ */
+int elf_file_build_id(const char *path, uint8_t *out, size_t max);
+int elf_build_id_from_notes(const void *notes, size_t len, uint8_t *out, size_t max);
 
 #endif

@@ -195,3 +195,58 @@ int elf_symbol_addr(struct elf_file *f, const char *name, uint64_t *addr)
 {
 	return find_symbol(f, name, 0, addr) ? 0 : -ENOENT;
 }
+
+/* Walk ELF notes (4-byte aligned) for NT_GNU_BUILD_ID owned by "GNU". */
+int elf_build_id_from_notes(const void *notes, size_t len, uint8_t *out, size_t max)
+{
+	const uint8_t *p = notes;
+	size_t off = 0;
+
+	while (len - off >= 12) {
+		uint32_t namesz, descsz, type;
+		size_t name_off, desc_off, next;
+
+		memcpy(&namesz, p + off, 4);
+		memcpy(&descsz, p + off + 4, 4);
+		memcpy(&type, p + off + 8, 4);
+		name_off = off + 12;
+		desc_off = name_off + (((size_t)namesz + 3) & ~(size_t)3);
+		next = desc_off + (((size_t)descsz + 3) & ~(size_t)3);
+		if (desc_off > len || descsz > len - desc_off)
+			break;
+		if (type == NT_GNU_BUILD_ID && namesz == 4 &&
+		    !memcmp(p + name_off, "GNU", 4)) {
+			size_t n = descsz < max ? descsz : max;
+
+			memcpy(out, p + desc_off, n);
+			return (int)n;
+		}
+		if (next <= off || next > len)
+			break;
+		off = next;
+	}
+	return -ENOENT;
+}
+
+int elf_file_build_id(const char *path, uint8_t *out, size_t max)
+{
+	struct elf_file f;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	int ret = elf_file_open(&f, path);
+
+	if (ret)
+		return ret;
+	ret = -ENOENT;
+	while (ret < 0 && (scn = elf_nextscn(f.elf, scn))) {
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		d = elf_rawdata(scn, NULL);
+		if (d && d->d_buf)
+			ret = elf_build_id_from_notes(d->d_buf, d->d_size, out, max);
+	}
+	elf_file_close(&f);
+	return ret;
+}

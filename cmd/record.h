@@ -1,0 +1,120 @@
+/*
+ * Shared state of `sframetrace record`, split over cmd_record.c (options,
+ * workload, main loop), record_events.c (event setup, output) and
+ * record_track.c (which DSOs samples hit, for the build-id table).
+ */
+#ifndef SFRAMETRACE_RECORD_H
+#define SFRAMETRACE_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <sframetrace/data.h>
+#include <sframetrace/event.h>
+
+#define RECORD_DEFAULT_FREQ 4000
+#define RECORD_DEFAULT_STACK 8192
+#define RECORD_MAX_STACK 65528
+#define RECORD_MAX_EVENTS 16
+#define RECORD_DEFAULT_PAGES 128
+
+enum record_cg {
+	RECORD_CG_NONE,
+	RECORD_CG_FP,
+	RECORD_CG_DEFER,
+	RECORD_CG_SFRAME,
+	RECORD_CG_DWARF,
+	RECORD_CG_AUTO,
+};
+
+struct record_opts {
+	const char *events[RECORD_MAX_EVENTS];
+	int nr_events;
+	unsigned long freq;
+	unsigned long long period;
+	enum record_cg cg;
+	bool cg_explicit;
+	uint32_t stack_size;
+	const char *output;
+	bool system_wide;
+	const char *cpu_list;
+	pid_t *pids;
+	int nr_pids;
+	bool per_tid;
+	bool no_inherit;
+	size_t mmap_pages;
+	bool quiet;
+	int verbose;
+	char **argv;
+	int argc;
+};
+
+struct record_dso {
+	char *name;
+	bool hit;
+	bool kernel;
+	uint8_t build_id[20];
+	int build_id_len;
+};
+
+struct record_map {
+	pid_t pid;
+	uint64_t start, end;
+	int dso;
+};
+
+struct record_track {
+	uint64_t sample_type;
+	uint64_t samples;
+	uint64_t lost;
+	uint64_t lost_samples;
+	uint64_t deferred;
+	uint64_t first_time, last_time;
+	struct record_dso *dsos;
+	int nr_dsos;
+	struct record_map *maps;
+	int nr_maps, cap_maps;
+	pid_t *fork_child, *fork_parent;
+	int nr_forks;
+	bool kernel_hit;
+};
+
+struct record {
+	struct record_opts opts;
+	struct evlist *evlist;
+	struct data_writer *writer;
+	struct record_track track;
+	struct perf_event_attr attrs[RECORD_MAX_EVENTS];
+	char names[RECORD_MAX_EVENTS][64];
+	int nr_attrs;
+	enum record_cg cg;       /* resolved mode */
+	pid_t child;
+	int go_fd, err_fd;
+	int child_status;
+	bool child_reaped;
+	uint64_t bytes_written;
+};
+
+int record_parse_call_graph(const char *arg, struct record_opts *o);
+const char *record_cg_name(enum record_cg cg);
+int record_read_int(const char *path, int def);
+
+/* Decide events and the call-graph mode, with fallbacks and messages. */
+int record_setup_events(struct record *r);
+int record_build_evlist(struct record *r);
+int record_write_attrs(struct record *r);
+int record_synthesize(struct record *r, event_emit_fn emit);
+/* Build ids, sample times, close the file. */
+int record_finish(struct record *r);
+void record_print_summary(const struct record *r);
+
+/* Build the attr for event i in the resolved mode (unit-tested). */
+void record_init_attr(const struct record *r, struct perf_event_attr *attr,
+		      bool tracking);
+
+void record_track_event(struct record_track *t, const struct perf_event_header *h);
+void record_track_exit(struct record_track *t);
+
+#endif
