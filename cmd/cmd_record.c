@@ -127,14 +127,18 @@ int record_parse_call_graph(const char *arg, struct record_opts *o)
 	else
 		return -EINVAL;
 	if (comma) {
-		unsigned long v = strtoul(comma, &end, 0);
+		unsigned long v;
 
-		if (*end || v == 0)
+		if (!(*comma >= '0' && *comma <= '9'))
 			return -EINVAL;
-		/* The kernel takes a u16-sized, 8-byte aligned copy size. */
-		v = (v + 7) & ~7UL;
+		errno = 0;
+		v = strtoul(comma, &end, 0);
+		if (*end || v == 0 || errno)
+			return -EINVAL;
 		if (v > RECORD_MAX_STACK)
 			return -ERANGE;
+		/* The kernel takes a u16-sized, 8-byte aligned copy size. */
+		v = (v + 7) & ~7UL;
 		o->stack_size = (uint32_t)v;
 	}
 	return 0;

@@ -162,7 +162,7 @@ struct sframe_fde {
 	uint8_t fre_type;    /* enum sframe_fre_type */
 	uint8_t pctype;      /* enum sframe_pctype */
 	uint8_t fde_type;    /* enum sframe_fde_type */
-	uint8_t rep_size;
+	uint8_t rep_size;    /* V1 MASK FDEs: SFRAME_V1_MASK_REP_SIZE */
 	bool signal;         /* V3 signal-frame bit */
 	uint8_t pauth_key;   /* AArch64: 0 = A, 1 = B */
 };
@@ -233,7 +233,7 @@ int sframe_fre_decode(const struct sframe_section *sec,
  * Validate the whole section. With text_start < text_end, functions must lie
  * in [text_start, text_end). Calls report() for every failed rule (when not
  * NULL) and returns the number of failures, or stops at the first one when
- * report is NULL. max_report bounds how many are reported.
+ * report is NULL.
  */
 typedef void (*sframe_report_fn)(void *arg, const struct sframe_error *err);
 unsigned int sframe_section_validate(const struct sframe_section *sec,

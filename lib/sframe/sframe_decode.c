@@ -232,6 +232,9 @@ int sframe_fde_get(const struct sframe_section *sec, uint32_t idx,
 	}
 	fde->fre_type = fde->info & 0xf;
 	fde->pctype = (fde->info >> 4) & 1;
+	/* V1 has no field: binutils 2.40 used 16-byte PLT blocks. */
+	if (sec->version == SFRAME_VERSION_1 && fde->pctype == SFRAME_PCTYPE_MASK)
+		fde->rep_size = SFRAME_V1_MASK_REP_SIZE;
 	fde->pauth_key = (fde->info >> 5) & 1;
 	return 0;
 }
@@ -476,15 +479,15 @@ static enum sframe_rule default_rules(const struct sframe_section *sec,
 				r->fp = (struct sframe_rule_loc){ true, true, -1, w2 };
 		}
 		break;
-	default: /* AArch64 */
-		if (n > 3)
+	default: /* AArch64: CFA alone (RA in LR), or CFA, RA and FP */
+		if (n != 1 && n != 3)
 			return SFRAME_E_FRE_DW_COUNT;
-		if (n >= 2)
+		if (n == 3) {
 			r->ra = (struct sframe_rule_loc){ true, true, -1,
 							  sframe_fre_sdata(fre, 1) };
-		if (n == 3)
 			r->fp = (struct sframe_rule_loc){ true, true, -1,
 							  sframe_fre_sdata(fre, 2) };
+		}
 		break;
 	}
 	return SFRAME_OK;

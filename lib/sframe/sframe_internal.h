@@ -52,12 +52,12 @@ static inline void sf_set_err(struct sframe_error *err, enum sframe_rule rule,
 /* Absolute start PC of FDE idx (idx < num_fdes, checked by the caller). */
 uint64_t sframe_fde_start_pc(const struct sframe_section *sec, uint32_t idx);
 
-/* Repetition block size of a MASK FDE (V1 has no field for it). */
+/* Repetition block size of a MASK FDE (set for V1 by sframe_fde_get). */
 static inline uint32_t sf_rep_size(const struct sframe_section *s,
 				   const struct sframe_fde *fde)
 {
-	return s->version == SFRAME_VERSION_1 ? SFRAME_V1_MASK_REP_SIZE
-					      : fde->rep_size;
+	(void)s;
+	return fde->rep_size;
 }
 
 /* Start offset and encoded length of the FRE at off, without its words. */

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs what sframetrace needs to build and test on Debian 12 (as root).
+# Used by the README's first command and by .ci/run, so a fresh machine
+# needs nothing installed by hand.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+pkgs="build-essential cmake pkg-config binutils gcc
+      libelf-dev libdw-dev libtraceevent-dev libncurses-dev libcmocka-dev
+      clang libclang-rt-14-dev llvm-14 man-db"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "install-deps: installing:$missing"
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+echo "install-deps: all dependencies present"
