@@ -190,7 +190,7 @@ struct sframe_rule_loc {
 	bool present;
 	bool deref;
 	int reg;             /* DWARF register number, or -1 for the CFA */
-	int32_t offset;
+	int64_t offset;      /* 64-bit: s390x scales 32-bit words by 8 */
 };
 
 struct sframe_rules {

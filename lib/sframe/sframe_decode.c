@@ -375,7 +375,7 @@ static int abi_fp(uint8_t abi)
 }
 
 /* Control word + offset pair of a flexible FDE; false if the word is bad. */
-static bool flex_loc(uint32_t ctrl, int32_t offset, struct sframe_rule_loc *loc)
+static bool flex_loc(uint32_t ctrl, int64_t offset, struct sframe_rule_loc *loc)
 {
 	if (ctrl & SFRAME_FLEX_RESERVED_P)
 		return false;
@@ -458,7 +458,7 @@ static enum sframe_rule default_rules(const struct sframe_section *sec,
 	case SFRAME_ABI_S390X_ENDIAN_BIG:
 		if (n > 3)
 			return SFRAME_E_FRE_DW_COUNT;
-		r->cfa.offset = w0 * SFRAME_S390X_CFA_OFFSET_ALIGNMENT_FACTOR +
+		r->cfa.offset = (int64_t)w0 * SFRAME_S390X_CFA_OFFSET_ALIGNMENT_FACTOR +
 				SFRAME_S390X_CFA_OFFSET_ADJUSTMENT;
 		if (n >= 2) {
 			int32_t w1 = sframe_fre_sdata(fre, 1);

@@ -93,14 +93,14 @@ static void dump_row_default(const struct sframe_section *sec,
 			sec->version == SFRAME_VERSION_2;
 	char cfa[32], fp[32], ra[40];
 
-	snprintf(cfa, sizeof(cfa), "%s+%d",
+	snprintf(cfa, sizeof(cfa), "%s+%" PRId64,
 		 fre->base_reg == SFRAME_BASE_REG_SP ? "sp" : "fp", r->cfa.offset);
 	if (!r->fp.present)
 		snprintf(fp, sizeof(fp), "u");
 	else if (s390x_v2 && r->fp.reg >= 0)
 		snprintf(fp, sizeof(fp), "r%d", r->fp.reg);
 	else
-		snprintf(fp, sizeof(fp), "c%+d", r->fp.offset);
+		snprintf(fp, sizeof(fp), "c%+" PRId64, r->fp.offset);
 	if (sec->cfa_fixed_ra_offset)
 		snprintf(ra, sizeof(ra), "f");
 	else if (r->ra_in_reg_unchanged)
@@ -110,7 +110,7 @@ static void dump_row_default(const struct sframe_section *sec,
 	else if (s390x_v2 && r->ra.reg >= 0)
 		snprintf(ra, sizeof(ra), "r%d", r->ra.reg);
 	else
-		snprintf(ra, sizeof(ra), "c%+d", r->ra.offset);
+		snprintf(ra, sizeof(ra), "c%+" PRId64, r->ra.offset);
 	snprintf(ra + strlen(ra), sizeof(ra) - strlen(ra), "%s",
 		 fre->mangled_ra ? "[s]" : "   ");
 	fprintf(out, "  %-10s%-10s%-13s", cfa, fp, ra);
