@@ -81,11 +81,10 @@ int record_setup_events(struct record *r)
 	struct record_opts *o = &r->opts;
 	const char *defaults[] = { "cycles" };
 	const char **names = o->nr_events ? o->events : defaults;
-	int n = o->nr_events ? o->nr_events : 1, i, max_rate;
+	int n = o->nr_events ? o->nr_events : 1, i, max_rate, ret;
 
 	for (i = 0; i < n; i++) {
 		struct perf_event_attr *a = &r->attrs[r->nr_attrs];
-		int ret;
 
 		memset(a, 0, sizeof(*a));
 		ret = event_parse_name(names[i], a);
@@ -118,9 +117,14 @@ int record_setup_events(struct record *r)
 	}
 	if (o->per_tid)
 		o->no_inherit = true;
+	ret = resolve_call_graph(r);
+	if (ret)
+		return ret;
+	/* Stack copies are ~8 KiB a sample: give them a deeper buffer. */
 	if (!o->mmap_pages)
-		o->mmap_pages = RECORD_DEFAULT_PAGES;
-	return resolve_call_graph(r);
+		o->mmap_pages = (r->cg == RECORD_CG_SFRAME || r->cg == RECORD_CG_DWARF)
+			? 2 * RECORD_DEFAULT_PAGES : RECORD_DEFAULT_PAGES;
+	return 0;
 }
 
 void record_init_attr(const struct record *r, struct perf_event_attr *a,
