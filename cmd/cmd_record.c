@@ -498,6 +498,8 @@ int cmd_record(int argc, char **argv)
 	data_writer_set_cmdline(r.writer, argc + 1, argv - 1);
 	ret = record_write_attrs(&r);
 	if (!ret)
+		ret = record_write_tracing_data(&r);
+	if (!ret)
 		ret = record_synthesize(&r, emit_to_file);
 	if (ret) {
 		fprintf(stderr, "sframetrace: %s: %s\n", r.opts.output, strerror(-ret));

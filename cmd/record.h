@@ -105,6 +105,8 @@ int record_read_int(const char *path, int def);
 int record_setup_events(struct record *r);
 int record_build_evlist(struct record *r);
 int record_write_attrs(struct record *r);
+/* Tracepoint formats for perf, when any event is a tracepoint. */
+int record_write_tracing_data(struct record *r);
 int record_synthesize(struct record *r, event_emit_fn emit);
 /* Build ids, sample times, close the file. */
 int record_finish(struct record *r);

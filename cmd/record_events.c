@@ -288,6 +288,25 @@ int record_write_attrs(struct record *r)
 	return 0;
 }
 
+int record_write_tracing_data(struct record *r)
+{
+	uint64_t ids[RECORD_MAX_EVENTS];
+	size_t n = 0, len = 0;
+	uint8_t *blob = NULL;
+	int i, ret;
+
+	for (i = 0; i < r->nr_attrs; i++)
+		if (r->attrs[i].type == PERF_TYPE_TRACEPOINT)
+			ids[n++] = r->attrs[i].config;
+	if (!n)
+		return 0;
+	ret = event_tracing_data(ids, n, &blob, &len);
+	if (!ret)
+		ret = data_writer_set_tracing_data(r->writer, blob, len);
+	free(blob);
+	return ret;
+}
+
 static pid_t tgid_of(pid_t tid)
 {
 	char path[64], line[256];

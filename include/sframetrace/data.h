@@ -75,6 +75,11 @@ uint64_t data_writer_data_size(const struct data_writer *w);
 /* Metadata for the feature sections, any time before close. */
 void data_writer_set_cmdline(struct data_writer *w, int argc, char *const *argv);
 void data_writer_set_sample_time(struct data_writer *w, uint64_t first, uint64_t last);
+/*
+ * The TRACING_DATA feature (tracepoint formats perf needs to read tracepoint
+ * samples), built by event_tracing_data(); copied.
+ */
+int data_writer_set_tracing_data(struct data_writer *w, const void *blob, size_t len);
 /* misc: PERF_RECORD_MISC_USER or _KERNEL; build_id up to 20 bytes. */
 int data_writer_add_build_id(struct data_writer *w, pid_t pid, uint16_t misc,
 			     const uint8_t *build_id, size_t len,

@@ -112,6 +112,16 @@ int evlist_disable(struct evlist *evlist);
 /* poll() the ring buffers; returns poll's result or -errno. */
 int evlist_poll(struct evlist *evlist, int timeout_ms);
 
+/* The tracefs events directory (tracefs is mounted when it is not). */
+int event_tracefs_events_dir(char *out, size_t len);
+
+/*
+ * perf's TRACING_DATA blob (version 0.6) for the tracepoints with these
+ * ids: header_page, header_event and each event's format file, so readers
+ * can decode the raw tracepoint data. *out is malloc'ed.
+ */
+int event_tracing_data(const uint64_t *ids, size_t nr, uint8_t **out, size_t *len);
+
 /* Kernel feature probes. */
 #define EVENT_SFRAME_REGISTER_NR_DEFAULT 472
 #define EVENT_SFRAME_UNREGISTER_NR_DEFAULT 473

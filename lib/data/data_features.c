@@ -402,6 +402,11 @@ int data_feature_build(const struct data_writer *w, enum data_feature feat,
 	int ret = 0;
 
 	switch (feat) {
+	case DATA_FEAT_TRACING_DATA:
+		if (!w->tracing_data)
+			return -ENOENT;
+		data_blob_put(b, w->tracing_data, w->tracing_data_len);
+		break;
 	case DATA_FEAT_BUILD_ID:
 		ret = build_build_ids(w, b);
 		break;

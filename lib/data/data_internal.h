@@ -69,6 +69,8 @@ struct data_writer {
 	uint64_t sample_last;
 	struct data_build_id *build_ids;
 	size_t nr_build_ids;
+	unsigned char *tracing_data;
+	size_t tracing_data_len;
 };
 
 /* A growing byte buffer; err is sticky so callers check once at the end. */

@@ -23,6 +23,7 @@
 
 /* Features in increasing bit order, as the index must list them. */
 static const enum data_feature data_features[] = {
+	DATA_FEAT_TRACING_DATA,
 	DATA_FEAT_BUILD_ID,   DATA_FEAT_HOSTNAME,   DATA_FEAT_OSRELEASE,
 	DATA_FEAT_VERSION,    DATA_FEAT_ARCH,	    DATA_FEAT_NRCPUS,
 	DATA_FEAT_CPUDESC,    DATA_FEAT_CPUID,	    DATA_FEAT_TOTAL_MEM,
@@ -317,6 +318,19 @@ void data_writer_set_sample_time(struct data_writer *w, uint64_t first, uint64_t
 	w->sample_last = last;
 }
 
+int data_writer_set_tracing_data(struct data_writer *w, const void *blob, size_t len)
+{
+	unsigned char *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, blob, len);
+	free(w->tracing_data);
+	w->tracing_data = copy;
+	w->tracing_data_len = len;
+	return 0;
+}
+
 int data_writer_add_build_id(struct data_writer *w, pid_t pid, uint16_t misc,
 			     const uint8_t *build_id, size_t len, const char *filename)
 {
@@ -527,6 +541,7 @@ int data_writer_close(struct data_writer *w, bool do_commit)
 	for (size_t i = 0; i < w->nr_build_ids; i++)
 		free(w->build_ids[i].filename);
 	free(w->build_ids);
+	free(w->tracing_data);
 	free(w->buf);
 	free(w->partial);
 	free(w->path);

@@ -47,7 +47,7 @@ static const char *const tracefs_dirs[] = {
 };
 
 /* The tracefs events directory, mounting tracefs if nothing is there. */
-static int tracefs_events(char *out, size_t len)
+int event_tracefs_events_dir(char *out, size_t len)
 {
 	struct stat st;
 	size_t i;
@@ -73,7 +73,7 @@ static int parse_tracepoint(const char *sys, const char *ev,
 
 	if (strchr(sys, '/') || strchr(ev, '/') || strstr(sys, "..") || strstr(ev, ".."))
 		return -ENOENT;
-	ret = tracefs_events(dir, sizeof(dir));
+	ret = event_tracefs_events_dir(dir, sizeof(dir));
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "%s/%s/%s/id", dir, sys, ev);

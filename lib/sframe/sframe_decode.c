@@ -34,22 +34,6 @@ static bool abi_is_big_endian(uint8_t abi)
 	       abi == SFRAME_ABI_S390X_ENDIAN_BIG;
 }
 
-uint64_t sframe_fde_start_pc(const struct sframe_section *sec, uint32_t idx)
-{
-	size_t off = sec->fde_start + (size_t)idx * sec->fde_size;
-	uint64_t base = sec->addr;
-	int64_t rel;
-
-	if (sec->version == SFRAME_VERSION_3)
-		rel = (int64_t)sf_rd64(sec, off);
-	else
-		rel = (int32_t)sf_rd32(sec, off);
-	if (sec->flags & SFRAME_F_FDE_FUNC_START_PCREL)
-		base += off;
-	/* Unsigned arithmetic: hostile offsets wrap instead of overflowing. */
-	return base + (uint64_t)rel;
-}
-
 static const struct sframe_section *sort_sec;
 
 static int cmp_fde_order(const void *a, const void *b)

@@ -49,8 +49,26 @@ static inline void sf_set_err(struct sframe_error *err, enum sframe_rule rule,
 	}
 }
 
-/* Absolute start PC of FDE idx (idx < num_fdes, checked by the caller). */
-uint64_t sframe_fde_start_pc(const struct sframe_section *sec, uint32_t idx);
+/*
+ * Absolute start PC of FDE idx (idx < num_fdes, checked by the caller).
+ * Inline: it is the inner step of every binary search.
+ */
+static inline uint64_t sframe_fde_start_pc(const struct sframe_section *sec,
+					   uint32_t idx)
+{
+	size_t off = sec->fde_start + (size_t)idx * sec->fde_size;
+	uint64_t base = sec->addr;
+	int64_t rel;
+
+	if (sec->version == SFRAME_VERSION_3)
+		rel = (int64_t)sf_rd64(sec, off);
+	else
+		rel = (int32_t)sf_rd32(sec, off);
+	if (sec->flags & SFRAME_F_FDE_FUNC_START_PCREL)
+		base += off;
+	/* Unsigned arithmetic: hostile offsets wrap instead of overflowing. */
+	return base + (uint64_t)rel;
+}
 
 /* Repetition block size of a MASK FDE (set for V1 by sframe_fde_get). */
 static inline uint32_t sf_rep_size(const struct sframe_section *s,
