@@ -90,6 +90,7 @@ struct record {
 	char names[RECORD_MAX_EVENTS][64];
 	int nr_attrs;
 	enum record_cg cg;       /* resolved mode */
+	bool mmap_build_id;      /* the kernel puts build ids in MMAP2 */
 	pid_t child;
 	int go_fd, err_fd;
 	int child_status;

@@ -117,6 +117,7 @@ int record_setup_events(struct record *r)
 	}
 	if (o->per_tid)
 		o->no_inherit = true;
+	r->mmap_build_id = event_probe_mmap_build_id() == 0;
 	ret = resolve_call_graph(r);
 	if (ret)
 		return ret;
@@ -156,6 +157,9 @@ void record_init_attr(const struct record *r, struct perf_event_attr *a,
 		a->comm = 1;
 		a->comm_exec = 1;
 		a->task = 1;
+		/* Build ids straight from the kernel: no race with files
+		 * replaced on disk after the recording. */
+		a->build_id = r->mmap_build_id;
 	}
 	switch (r->cg) {
 	case RECORD_CG_FP:

@@ -135,6 +135,8 @@ struct sframe_setup {
 
 /* 0 when a sampling event with defer_callchain opens, else -errno. */
 int event_probe_defer_callchain(void);
+/* 0 when MMAP2 records can carry build ids (attr.build_id, Linux 5.12+). */
+int event_probe_mmap_build_id(void);
 /* 0 when the syscall exists (EINVAL for a bad size), -ENOSYS when absent. */
 int event_probe_sframe_register(long nr);
 /* The syscall number to use: $SFRAMETRACE_SFRAME_REGISTER_NR or the default. */

@@ -43,6 +43,22 @@ int event_probe_defer_callchain(void)
 	return try_open(&attr);
 }
 
+int event_probe_mmap_build_id(void)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.config = PERF_COUNT_SW_DUMMY;
+	attr.disabled = 1;
+	attr.exclude_kernel = 1;
+	attr.mmap = 1;
+	attr.mmap2 = 1;
+	attr.build_id = 1;
+	return try_open(&attr);
+}
+
 static long nr_from_env(const char *name, long def)
 {
 	const char *v = getenv(name);

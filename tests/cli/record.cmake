@@ -11,7 +11,7 @@ set(SFT_RECORD_TEST_ENV
   "SFT_FIXTURES=${SFT_FIXTURES}")
 
 foreach(t record-perf-modes record-auto-fallback record-exit-codes
-          record-interrupt record-attach record-lost)
+          record-interrupt record-attach record-lost record-tracepoint)
   add_test(NAME ${t} COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/${t}.sh)
   set_tests_properties(${t} PROPERTIES
     ENVIRONMENT "${SFT_RECORD_TEST_ENV}"
