@@ -22,19 +22,6 @@ static const char probe_usage[] =
 	"deferred callchains, the sframe_register syscall, tracefs, and the\n"
 	"call-graph mode record -g would use.\n";
 
-static int read_int(const char *path, int def)
-{
-	FILE *f = fopen(path, "r");
-	int v = def;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = def;
-		fclose(f);
-	}
-	return v;
-}
-
 static const char *paranoid_meaning(int level, bool root)
 {
 	if (root)
@@ -51,19 +38,11 @@ static const char *paranoid_meaning(int level, bool root)
 static bool hardware_pmu(void)
 {
 	struct perf_event_attr a;
-	long fd;
 
 	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
 	a.type = PERF_TYPE_HARDWARE;
 	a.config = PERF_COUNT_HW_CPU_CYCLES;
-	a.disabled = 1;
-	a.exclude_kernel = 1;
-	fd = event_perf_event_open(&a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	if (fd < 0)
-		return false;
-	close((int)fd);
-	return true;
+	return event_probe_event(&a) == 0;
 }
 
 static void print_pmus(void)
@@ -116,7 +95,7 @@ int cmd_probe(int argc, char **argv)
 		return 2;
 	}
 	uname(&u);
-	paranoid = read_int("/proc/sys/kernel/perf_event_paranoid", 2);
+	paranoid = event_read_int("/proc/sys/kernel/perf_event_paranoid", 2);
 	hw = hardware_pmu();
 	defer = event_probe_defer_callchain();
 	reg = event_probe_sframe_register(nr);
@@ -124,14 +103,14 @@ int cmd_probe(int argc, char **argv)
 
 	printf("%-24s: %s\n", "kernel release", u.release);
 	printf("%-24s: %d (%s)\n", "perf_event_paranoid", paranoid, paranoid_meaning(paranoid, root));
-	printf("%-24s: %d\n", "kptr_restrict", read_int("/proc/sys/kernel/kptr_restrict", -1));
+	printf("%-24s: %d\n", "kptr_restrict", event_read_int("/proc/sys/kernel/kptr_restrict", -1));
 	print_pmus();
 	printf("%-24s: %s\n", "hardware events",
 	       hw ? "yes" : "no (cycles falls back to cpu-clock)");
 	printf("%-24s: %d Hz\n", "max sample rate",
-	       read_int("/proc/sys/kernel/perf_event_max_sample_rate", -1));
+	       event_read_int("/proc/sys/kernel/perf_event_max_sample_rate", -1));
 	printf("%-24s: %d frames\n", "max stack",
-	       read_int("/proc/sys/kernel/perf_event_max_stack", -1));
+	       event_read_int("/proc/sys/kernel/perf_event_max_stack", -1));
 	if (defer)
 		printf("%-24s: no (%s)\n", "defer_callchain", strerror(-defer));
 	else

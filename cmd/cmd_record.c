@@ -436,7 +436,7 @@ static void print_error_open(const struct record *r, int err, int idx, int cpu, 
 
 	if (err == -EACCES || err == -EPERM)
 		fprintf(stderr, "sframetrace: %s: permission denied (perf_event_paranoid is %d; run as root or lower it)\n",
-			ev, record_read_int("/proc/sys/kernel/perf_event_paranoid", 2));
+			ev, event_read_int("/proc/sys/kernel/perf_event_paranoid", 2));
 	else if (err == -ESRCH)
 		fprintf(stderr, "sframetrace: no such process: %d\n", (int)pid);
 	else if (err == -EMFILE)

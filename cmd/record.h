@@ -100,7 +100,6 @@ struct record {
 
 int record_parse_call_graph(const char *arg, struct record_opts *o);
 const char *record_cg_name(enum record_cg cg);
-int record_read_int(const char *path, int def);
 
 /* Decide events and the call-graph mode, with fallbacks and messages. */
 int record_setup_events(struct record *r);

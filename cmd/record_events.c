@@ -19,36 +19,6 @@
 /* What perf asks for with --call-graph dwarf on x86_64. */
 #define RECORD_REGS_DWARF 0xff0fffULL
 
-int record_read_int(const char *path, int def)
-{
-	FILE *f = fopen(path, "r");
-	int v = def;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = def;
-		fclose(f);
-	}
-	return v;
-}
-
-/* Whether a hardware event can be opened at all here (it needs a PMU). */
-static int try_event(struct perf_event_attr *base)
-{
-	struct perf_event_attr a = *base;
-	long fd;
-
-	a.size = sizeof(a);
-	a.disabled = 1;
-	a.exclude_kernel = 1;
-	a.sample_period = 100000;
-	fd = event_perf_event_open(&a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	close((int)fd);
-	return 0;
-}
-
 static int resolve_call_graph(struct record *r)
 {
 	const struct record_opts *o = &r->opts;
@@ -97,7 +67,7 @@ int record_setup_events(struct record *r)
 			return -ECANCELED;
 		}
 		snprintf(r->names[r->nr_attrs], sizeof(r->names[0]), "%s", names[i]);
-		if (a->type == PERF_TYPE_HARDWARE && try_event(a)) {
+		if (a->type == PERF_TYPE_HARDWARE && event_probe_event(a)) {
 			/* As perf: no PMU, so sample the timer instead. */
 			if (!o->quiet)
 				fprintf(stderr, "sframetrace record: %s: no hardware PMU on this machine; using cpu-clock instead\n",
@@ -108,7 +78,7 @@ int record_setup_events(struct record *r)
 		}
 		r->nr_attrs++;
 	}
-	max_rate = record_read_int("/proc/sys/kernel/perf_event_max_sample_rate", 100000);
+	max_rate = event_read_int("/proc/sys/kernel/perf_event_max_sample_rate", 100000);
 	if (o->freq && max_rate > 0 && o->freq > (unsigned long)max_rate) {
 		if (!o->quiet)
 			fprintf(stderr, "sframetrace record: maximum frequency rate (%d Hz) exceeded, throttling from %lu Hz to %d Hz\n",

@@ -135,6 +135,13 @@ struct sframe_setup {
 
 /* 0 when a sampling event with defer_callchain opens, else -errno. */
 int event_probe_defer_callchain(void);
+/*
+ * 0 when an event like base (type/config) can be opened on this task
+ * (disabled, user only): e.g. whether a hardware PMU exists for cycles.
+ */
+int event_probe_event(const struct perf_event_attr *base);
+/* An integer from a /proc/sys or sysfs file, or def. */
+int event_read_int(const char *path, int def);
 /* 0 when MMAP2 records can carry build ids (attr.build_id, Linux 5.12+). */
 int event_probe_mmap_build_id(void);
 /* 0 when the syscall exists (EINVAL for a bad size), -ENOSYS when absent. */

@@ -4,6 +4,7 @@
  * the event is never enabled, and the syscall gets a size it must refuse.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -41,6 +42,31 @@ int event_probe_defer_callchain(void)
 		return ret;
 	event_attr_set_flag_bit(&attr, EVENT_ATTR_BIT_DEFER_CALLCHAIN, true);
 	return try_open(&attr);
+}
+
+int event_probe_event(const struct perf_event_attr *base)
+{
+	struct perf_event_attr attr = *base;
+
+	attr.size = sizeof(attr);
+	attr.disabled = 1;
+	attr.exclude_kernel = 1;
+	if (!attr.sample_period)
+		attr.sample_period = 100000;
+	return try_open(&attr);
+}
+
+int event_read_int(const char *path, int def)
+{
+	FILE *f = fopen(path, "r");
+	int v = def;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = def;
+		fclose(f);
+	}
+	return v;
 }
 
 int event_probe_mmap_build_id(void)
