@@ -476,6 +476,8 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 	ret = record_build_evlist(&r);
+	if (ret == -ENOMEM)
+		fprintf(stderr, "sframetrace: %s\n", strerror(ENOMEM));
 	if (ret)
 		goto out;
 	ret = evlist_open(r.evlist, &idx, &cpu, &pid);

@@ -192,7 +192,7 @@ int record_build_evlist(struct record *r)
 				fprintf(stderr, "sframetrace: no such process: %d\n", (int)o->pids[i]);
 				free(all);
 				cpu_map_free(cpus);
-				return -ECANCELED;
+				return -ESRCH; /* reported; a failed recording, as for -t */
 			}
 			grown = realloc(all, sizeof(*all) * (size_t)(nr + t->nr));
 			if (!grown) {
