@@ -175,7 +175,7 @@ static int do_file(const char *path, bool check, bool quiet, bool many)
 		if (many)
 			printf("\nFile: %s\n", path);
 		printf("Contents of the SFrame section .sframe:");
-		if (es.relocatable)
+		if (es.relocatable && !es.relocated)
 			printf(" (relocatable object: start addresses not relocated)");
 		ret = sframe_dump(&sec, stdout, &e);
 		if (ret) {

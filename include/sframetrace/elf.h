@@ -39,6 +39,7 @@ struct elf_file {
 	int fd;
 	Elf *elf;
 	GElf_Ehdr ehdr;
+	uint8_t *relocated;   /* relocated copy of .sframe (ET_REL), owned */
 };
 
 /* 0, or -ENOENT / -EACCES / ... from open(), or -ENOEXEC (not an ELF file). */
@@ -54,7 +55,8 @@ struct elf_sframe {
 	bool has_segment;      /* a PT_GNU_SFRAME segment exists */
 	uint64_t seg_vaddr;
 	uint64_t seg_memsz;
-	bool relocatable;      /* ET_REL: start addresses are unrelocated */
+	bool relocatable;      /* ET_REL: section addresses are all 0 */
+	bool relocated;        /* ET_REL: .rela.sframe was applied to a copy */
 	uint64_t text_start;   /* span of executable PT_LOAD segments */
 	uint64_t text_end;
 	uint64_t exec_bytes;   /* total size of SHF_EXECINSTR sections */
@@ -63,7 +65,9 @@ struct elf_sframe {
 /*
  * Find the SFrame data of an ELF image: the .sframe / SHT_GNU_SFRAME
  * section, else the PT_GNU_SFRAME segment. -ENOENT when it has none,
- * -EINVAL when the section or segment lies outside the file.
+ * -EINVAL when the section or segment lies outside the file. In an object
+ * file (ET_REL) the PC-relative relocations of the section are applied to
+ * a copy, as readelf does, so function starts are section offsets.
  */
 int elf_find_sframe(struct elf_file *f, struct elf_sframe *out);
 

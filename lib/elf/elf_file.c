@@ -4,6 +4,7 @@
  * the executable text it should describe, and function symbols.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +31,8 @@ int elf_file_open(struct elf_file *f, const char *path)
 
 void elf_file_close(struct elf_file *f)
 {
+	free(f->relocated);
+	f->relocated = NULL;
 	if (f->elf)
 		elf_end(f->elf);
 	if (f->fd >= 0)
@@ -87,12 +90,102 @@ static int sframe_from_segment(struct elf_file *f, struct elf_sframe *out)
 	return -ENOENT;
 }
 
+static bool host_little(void)
+{
+	const uint16_t one = 1;
+
+	return *(const uint8_t *)&one == 1;
+}
+
+/* PC-relative relocation types whose value is S + A - P, with their width. */
+static int pcrel_width(const struct elf_file *f, uint32_t type)
+{
+	switch (f->ehdr.e_machine) {
+	case EM_X86_64:
+		return type == R_X86_64_PC64 ? 8 : type == R_X86_64_PC32 ? 4 : 0;
+	case EM_AARCH64:
+		return type == R_AARCH64_PREL64 ? 8 : type == R_AARCH64_PREL32 ? 4 : 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Apply .rela.sframe to a copy of the section. Every section sits at 0 in
+ * an object file, so S is the symbol's offset in its section and P the
+ * field's offset in .sframe: start = P + (S + A - P) = S + A.
+ */
+static int relocate_sframe(struct elf_file *f, size_t sframe_idx,
+			   struct elf_sframe *out)
+{
+	Elf_Scn *scn = NULL, *symscn;
+	GElf_Shdr sh, symsh;
+	bool applied = false;
+
+	/*
+	 * Only sections whose starts are PC-relative (flag 0x4, V2 erratum 1
+	 * and V3) say what the relocation means; readelf leaves V1 alone too.
+	 */
+	if (out->size < 4 || !(out->data[3] & 0x4))
+		return 0;
+	while ((scn = elf_nextscn(f->elf, scn))) {
+		Elf_Data *rd, *sd;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA ||
+		    sh.sh_info != sframe_idx || !sh.sh_entsize)
+			continue;
+		symscn = elf_getscn(f->elf, sh.sh_link);
+		rd = elf_getdata(scn, NULL);
+		sd = symscn ? elf_getdata(symscn, NULL) : NULL;
+		if (!rd || !sd || !gelf_getshdr(symscn, &symsh))
+			return -EINVAL;
+		if (!f->relocated) {
+			f->relocated = malloc(out->size ? out->size : 1);
+			if (!f->relocated)
+				return -ENOMEM;
+			memcpy(f->relocated, out->data, out->size);
+		}
+		n = sh.sh_size / sh.sh_entsize;
+		for (i = 0; i < n; i++) {
+			GElf_Rela rela;
+			GElf_Sym sym;
+			int width;
+			int64_t v;
+
+			if (!gelf_getrela(rd, (int)i, &rela) ||
+			    !gelf_getsym(sd, (int)GELF_R_SYM(rela.r_info), &sym))
+				return -EINVAL;
+			width = pcrel_width(f, (uint32_t)GELF_R_TYPE(rela.r_info));
+			if (!width)
+				continue;
+			if (rela.r_offset > out->size || out->size - rela.r_offset < (uint64_t)width)
+				return -EINVAL;
+			v = (int64_t)(sym.st_value + (uint64_t)rela.r_addend - rela.r_offset);
+			if (width == 8) {
+				memcpy(f->relocated + rela.r_offset, &v, 8);
+			} else {
+				int32_t v32 = (int32_t)v;
+
+				memcpy(f->relocated + rela.r_offset, &v32, 4);
+			}
+			applied = true;
+		}
+	}
+	if (applied) {
+		out->data = f->relocated;
+		out->relocated = true;
+	}
+	return 0;
+}
+
 int elf_find_sframe(struct elf_file *f, struct elf_sframe *out)
 {
 	size_t shstrndx = 0;
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 	bool found = false;
+	size_t sframe_idx = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->relocatable = f->ehdr.e_type == ET_REL;
@@ -124,7 +217,12 @@ int elf_find_sframe(struct elf_file *f, struct elf_sframe *out)
 		out->size = d->d_size;
 		out->addr = sh.sh_addr;
 		found = true;
+		sframe_idx = elf_ndxscn(scn);
 	}
+	/* Byte order: relocation only makes sense for files of our own. */
+	if (found && out->relocatable &&
+	    f->ehdr.e_ident[EI_DATA] == (host_little() ? ELFDATA2LSB : ELFDATA2MSB))
+		return relocate_sframe(f, sframe_idx, out);
 	if (found)
 		return 0;
 	out->by_name = out->by_type = false;
