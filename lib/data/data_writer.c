@@ -78,12 +78,13 @@ static char *path_with_suffix(const char *path, const char *suffix)
 	return s;
 }
 
-static int write_all(int fd, const void *p, size_t len)
+/* Write everything, at off, or at the file position when off < 0. */
+static int write_all_at(int fd, const void *p, size_t len, off_t off)
 {
 	const unsigned char *c = p;
 
 	while (len) {
-		ssize_t n = write(fd, c, len);
+		ssize_t n = off < 0 ? write(fd, c, len) : pwrite(fd, c, len, off);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -95,8 +96,15 @@ static int write_all(int fd, const void *p, size_t len)
 			return -ENOSPC;
 		c += n;
 		len -= (size_t)n;
+		if (off >= 0)
+			off += n;
 	}
 	return 0;
+}
+
+static int write_all(int fd, const void *p, size_t len)
+{
+	return write_all_at(fd, p, len, -1);
 }
 
 static int flush(struct data_writer *w)
@@ -403,27 +411,6 @@ static int write_features(struct data_writer *w, uint64_t flags[4])
 	return ret;
 }
 
-static int pwrite_all(int fd, const void *p, size_t len, off_t off)
-{
-	const unsigned char *c = p;
-
-	while (len) {
-		ssize_t n = pwrite(fd, c, len, off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -ENOSPC;
-		c += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
 /* So the renames survive a crash, not just the file's bytes. */
 static void sync_dir_of(const char *path)
 {
@@ -474,7 +461,7 @@ static int commit(struct data_writer *w)
 	h.attrs.size = w->nr_attrs * h.attr_size;
 	h.data.offset = w->data_offset;
 	h.data.size = w->data_size;
-	ret = pwrite_all(w->fd, &h, sizeof(h), 0);
+	ret = write_all_at(w->fd, &h, sizeof(h), 0);
 	if (!ret && fsync(w->fd) != 0)
 		ret = -errno;
 	if (!ret) {
