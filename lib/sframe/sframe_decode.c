@@ -34,12 +34,11 @@ static bool abi_is_big_endian(uint8_t abi)
 	       abi == SFRAME_ABI_S390X_ENDIAN_BIG;
 }
 
-static const struct sframe_section *sort_sec;
-
-static int cmp_fde_order(const void *a, const void *b)
+static int cmp_fde_order(const void *a, const void *b, void *arg)
 {
-	uint64_t pa = sframe_fde_start_pc(sort_sec, *(const uint32_t *)a);
-	uint64_t pb = sframe_fde_start_pc(sort_sec, *(const uint32_t *)b);
+	const struct sframe_section *sec = arg;
+	uint64_t pa = sframe_fde_start_pc(sec, *(const uint32_t *)a);
+	uint64_t pb = sframe_fde_start_pc(sec, *(const uint32_t *)b);
 
 	if (pa != pb)
 		return pa < pb ? -1 : 1;
@@ -48,8 +47,7 @@ static int cmp_fde_order(const void *a, const void *b)
 
 /*
  * Sections not flagged sorted get an index sorted by start PC, so lookup
- * stays a binary search. qsort has no context argument in C11, hence the
- * file-scope pointer; sections are initialised from one thread.
+ * stays a binary search.
  */
 static int build_order(struct sframe_section *sec)
 {
@@ -60,9 +58,7 @@ static int build_order(struct sframe_section *sec)
 		return -ENOMEM;
 	for (i = 0; i < sec->num_fdes; i++)
 		sec->order[i] = i;
-	sort_sec = sec;
-	qsort(sec->order, sec->num_fdes, sizeof(*sec->order), cmp_fde_order);
-	sort_sec = NULL;
+	qsort_r(sec->order, sec->num_fdes, sizeof(*sec->order), cmp_fde_order, sec);
 	return 0;
 }
 
