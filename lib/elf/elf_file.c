@@ -90,13 +90,6 @@ static int sframe_from_segment(struct elf_file *f, struct elf_sframe *out)
 	return -ENOENT;
 }
 
-static bool host_little(void)
-{
-	const uint16_t one = 1;
-
-	return *(const uint8_t *)&one == 1;
-}
-
 /* PC-relative relocation types whose value is S + A - P, with their width. */
 static int pcrel_width(const struct elf_file *f, uint32_t type)
 {
@@ -119,7 +112,7 @@ static int relocate_sframe(struct elf_file *f, size_t sframe_idx,
 			   struct elf_sframe *out)
 {
 	Elf_Scn *scn = NULL, *symscn;
-	GElf_Shdr sh, symsh;
+	GElf_Shdr sh;
 	bool applied = false;
 
 	/*
@@ -138,7 +131,7 @@ static int relocate_sframe(struct elf_file *f, size_t sframe_idx,
 		symscn = elf_getscn(f->elf, sh.sh_link);
 		rd = elf_getdata(scn, NULL);
 		sd = symscn ? elf_getdata(symscn, NULL) : NULL;
-		if (!rd || !sd || !gelf_getshdr(symscn, &symsh))
+		if (!rd || !sd)
 			return -EINVAL;
 		if (!f->relocated) {
 			f->relocated = malloc(out->size ? out->size : 1);
@@ -221,7 +214,7 @@ int elf_find_sframe(struct elf_file *f, struct elf_sframe *out)
 	}
 	/* Byte order: relocation only makes sense for files of our own. */
 	if (found && out->relocatable &&
-	    f->ehdr.e_ident[EI_DATA] == (host_little() ? ELFDATA2LSB : ELFDATA2MSB))
+	    f->ehdr.e_ident[EI_DATA] == (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB))
 		return relocate_sframe(f, sframe_idx, out);
 	if (found)
 		return 0;

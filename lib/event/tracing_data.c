@@ -148,11 +148,7 @@ int event_tracing_data(const uint64_t *ids, size_t nr, uint8_t **out, size_t *le
 
 	put(&b, magic, sizeof(magic));
 	put(&b, "0.6", 4);
-	{
-		const uint16_t one = 1;
-
-		byte = *(const uint8_t *)&one == 1 ? 0 : 1; /* 1 = big endian */
-	}
+	byte = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__; /* 1 = big endian */
 	put(&b, &byte, 1);
 	byte = (uint8_t)sizeof(long);
 	put(&b, &byte, 1);

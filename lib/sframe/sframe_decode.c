@@ -8,13 +8,6 @@
 
 #include "sframe_internal.h"
 
-static bool host_is_little(void)
-{
-	const uint16_t one = 1;
-
-	return *(const uint8_t *)&one == 1;
-}
-
 static uint8_t allowed_flags(uint8_t version)
 {
 	switch (version) {
@@ -110,7 +103,7 @@ int sframe_section_init(struct sframe_section *sec, const void *data,
 		sf_set_err(err, SFRAME_E_ABI, UINT32_MAX, UINT32_MAX);
 		return -EINVAL;
 	}
-	data_little = host_is_little() != sec->swap;
+	data_little = (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) != sec->swap;
 	if (data_little == abi_is_big_endian(sec->abi)) {
 		sf_set_err(err, SFRAME_E_ENDIAN, UINT32_MAX, UINT32_MAX);
 		return -EINVAL;
