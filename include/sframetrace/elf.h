@@ -14,25 +14,9 @@
 
 #ifndef PT_GNU_SFRAME
 #define PT_GNU_SFRAME 0x6474e554
-/*
- * The GNU build-id note of an ELF file (or of a kernel notes blob such as
- * /sys/kernel/notes with elf_build_id_from_notes). Returns its length (up
- * to max) or -ENOENT / -errno.
- */
-int elf_file_build_id(const char *path, uint8_t *out, size_t max);
-int elf_build_id_from_notes(const void *notes, size_t len, uint8_t *out, size_t max);
-
 #endif
 #ifndef SHT_GNU_SFRAME
 #define SHT_GNU_SFRAME 0x6ffffff4
-/*
- * The GNU build-id note of an ELF file (or of a kernel notes blob such as
- * /sys/kernel/notes with elf_build_id_from_notes). Returns its length (up
- * to max) or -ENOENT / -errno.
- */
-int elf_file_build_id(const char *path, uint8_t *out, size_t max);
-int elf_build_id_from_notes(const void *notes, size_t len, uint8_t *out, size_t max);
-
 #endif
 
 struct elf_file {
