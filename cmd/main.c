@@ -19,6 +19,8 @@ static const char main_usage[] =
 	"\n"
 	"Commands:\n"
 	"   record    Run a command and record its profile into perf.data\n"
+	"   report    Show a perf.data profile as perf report does\n"
+	"   script    Print the samples of a perf.data file, or folded stacks\n"
 	"   probe     Show what this kernel and user can do for profiling\n"
 	"   sframe    Dump and validate .sframe sections\n"
 	"   help      Show the manual of sframetrace or of a command\n"
@@ -30,6 +32,8 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 } commands[] = {
 	{ "record", cmd_record },
+	{ "report", cmd_report },
+	{ "script", cmd_script },
 	{ "probe", cmd_probe },
 	{ "sframe", cmd_sframe },
 };
