@@ -6,7 +6,7 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential cmake pkg-config binutils gcc
       libelf-dev libdw-dev libtraceevent-dev libncurses-dev libcmocka-dev
-      clang libclang-rt-14-dev llvm-14 man-db linux-perf"
+      clang libclang-rt-14-dev llvm-14 man-db linux-perf time"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -298,6 +298,7 @@ int hists_add_sample(struct hists *h, const struct hist_sample *s)
 {
 	struct hist_entry *e;
 	size_t n = s->nr_frames;
+	char level;
 
 	if (!n)
 		return 0;
@@ -319,12 +320,26 @@ int hists_add_sample(struct hists *h, const struct hist_sample *s)
 		return 0;
 	e->period_children += s->period;
 	e->stamp = h->stamp;
-	/* Each caller once per sample, however often it recurs. */
-	for (size_t i = 1; i < n; i++) {
+	/*
+	 * Each caller once per sample, however often it recurs: perf walks the
+	 * chain in display order and keeps the first occurrence (in caller
+	 * order the outermost one). An unmapped frame takes the level of the
+	 * frame walked before it, as perf's reused addr_location does.
+	 */
+	level = s->frames[0].level;
+	for (size_t k = 0; k < n; k++) {
+		size_t i = h->opts.order == HIST_ORDER_CALLER ? n - 1 - k : k;
 		struct hist_frame caller = s->frames[i];
 		size_t d;
 
-		/* perf keys an unresolved caller by its raw ip, a sample by its map address. */
+		if (caller.dso_id)
+			level = caller.level;
+		else
+			caller.level = level;
+		/*
+		 * perf keys an unresolved caller by its raw ip, a sample by its
+		 * map address: an unresolved leaf in a file map gets both.
+		 */
 		if (!caller.sym)
 			caller.addr = caller.ip;
 		e = entry_findnew(h, s, &caller);
@@ -550,8 +565,17 @@ static int node_cmp(const void *pa, const void *pb)
 	const struct hist_node *b = *(struct hist_node *const *)pb;
 
 	int c = cmp_u64(b->hits, a->hits);
+	uint64_t xa = a->frame.sym ? a->frame.sym_start : a->frame.ip;
+	uint64_t xb = b->frame.sym ? b->frame.sym_start : b->frame.ip;
 
-	return c ? c : cmp_u64(a->seq, b->seq);
+	if (c)
+		return c;
+	/* perf's equal siblings: by DSO, then by descending address */
+	if (a->frame.dso_id != b->frame.dso_id)
+		return (uintptr_t)a->frame.dso_id > (uintptr_t)b->frame.dso_id ? -1 : 1;
+	if (xa != xb)
+		return xa > xb ? -1 : 1;
+	return cmp_u64(a->seq, b->seq);
 }
 
 static void node_sort(struct hist_node *n)

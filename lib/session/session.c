@@ -253,12 +253,12 @@ static void build_frames(struct session *s, struct session_sample *sm)
 				have_user = true;
 			session_resolve_frame(s, sm->thread, mode, ip, &s->frames[n++]);
 		}
-	} else {
+	} else if (sm->cpumode != PERF_RECORD_MISC_USER || !s->unwinder.unwind || !sm->stack ||
+		   !sm->regs) {
 		session_resolve_frame(s, sm->thread, sm->cpumode, sm->ip, &s->frames[n++]);
 		have_user = sm->cpumode == PERF_RECORD_MISC_USER;
-		if (have_user && s->unwinder.unwind && sm->stack)
-			n = 0;   /* the unwinder's first ip is the sample's */
 	}
+	/* else: a user sample the unwinder walks, from the sample's ip */
 	if (!have_user && s->unwinder.unwind && sm->stack && sm->regs) {
 		int k = s->unwinder.unwind(s->unwinder.ctx, s, sm, s->uw_ips, MAX_FRAMES - n);
 
@@ -315,7 +315,7 @@ static int deliver(struct session *s, const struct perf_event_header *ev, uint64
 		bool two = ev->type == PERF_RECORD_MMAP2;
 		size_t name_off = two ? 72 : 40;
 		uint64_t addr, len, pgoff;
-		uint32_t prot = 0;
+		uint32_t prot = 0, flags = 0;
 		struct session_thread *t;
 		char name[4096];
 		size_t n;
@@ -327,8 +327,10 @@ static int deliver(struct session *s, const struct perf_event_header *ev, uint64
 		memcpy(&addr, p + 16, 8);
 		memcpy(&len, p + 24, 8);
 		memcpy(&pgoff, p + 32, 8);
-		if (two)
+		if (two) {
 			memcpy(&prot, p + 64, 4);
+			memcpy(&flags, p + 68, 4);
+		}
 		n = strnlen((const char *)p + name_off, ev->size - name_off);
 		if (n >= sizeof(name))
 			n = sizeof(name) - 1;
@@ -347,7 +349,7 @@ static int deliver(struct session *s, const struct perf_event_header *ev, uint64
 		t = session_findnew_thread(s, (pid_t)pid, (pid_t)tid);
 		if (!t)
 			return -ENOMEM;
-		return session_add_map(s, t, addr, len, pgoff, prot, name);
+		return session_add_map(s, t, addr, len, pgoff, two, prot, flags, name);
 	}
 	case PERF_RECORD_COMM: {
 		struct session_thread *t;
@@ -369,9 +371,11 @@ static int deliver(struct session *s, const struct perf_event_header *ev, uint64
 		t->comm = session_intern(s, comm);
 		if (!t->comm)
 			return -ENOMEM;
-		/* exec replaces the address space: the old maps are gone. */
-		if (ev->misc & PERF_RECORD_MISC_COMM_EXEC)
-			session_clear_maps(t->proc);
+		/*
+		 * exec: perf keeps the old maps until new ones cover them, and
+		 * samples still inside execve need them (their user stack is
+		 * the old program's).
+		 */
 		return 0;
 	}
 	case PERF_RECORD_FORK: {
@@ -428,6 +432,62 @@ static int queued_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/*
+ * Sort the queue. It is a few runs already in order (the sorted leftover
+ * of the last round, then each CPU's buffer as the recorder drained it),
+ * so merge the runs: O(n log runs) instead of a full sort each round.
+ */
+static int sort_queue(struct session *s)
+{
+	struct session_queued *q = s->queue, *tmp;
+	size_t n = s->nr_queue, *runs, nr_runs = 0;
+
+	runs = malloc((n + 1) * sizeof(*runs));
+	if (!runs)
+		return -ENOMEM;
+	runs[nr_runs++] = 0;
+	for (size_t i = 1; i < n; i++)
+		if (queued_cmp(&q[i - 1], &q[i]) > 0)
+			runs[nr_runs++] = i;
+	if (nr_runs == 1) {
+		free(runs);
+		return 0;
+	}
+	runs[nr_runs] = n;
+	tmp = malloc(n * sizeof(*tmp));
+	if (!tmp) {
+		free(runs);
+		qsort(q, n, sizeof(*q), queued_cmp);
+		return 0;
+	}
+	while (nr_runs > 1) {
+		size_t out = 0;
+
+		for (size_t r = 0; r < nr_runs; r += 2) {
+			size_t lo = runs[r], mid = runs[r + 1], hi = r + 2 <= nr_runs ? runs[r + 2] : n;
+			size_t a = lo, b = mid, k = lo;
+
+			if (r + 1 == nr_runs) {   /* odd one out: carried over */
+				memcpy(&tmp[lo], &q[lo], (n - lo) * sizeof(*q));
+				runs[out++] = lo;
+				break;
+			}
+			while (a < mid && b < hi)
+				tmp[k++] = queued_cmp(&q[a], &q[b]) <= 0 ? q[a++] : q[b++];
+			memcpy(&tmp[k], &q[a], (mid - a) * sizeof(*q));
+			k += mid - a;
+			memcpy(&tmp[k], &q[b], (hi - b) * sizeof(*q));
+			runs[out++] = lo;
+		}
+		memcpy(q, tmp, n * sizeof(*q));
+		nr_runs = out;
+		runs[nr_runs] = n;
+	}
+	free(tmp);
+	free(runs);
+	return 0;
+}
+
 /* Deliver queued records with time <= limit, in order. */
 static int flush_queue(struct session *s, uint64_t limit, const struct session_ops *ops)
 {
@@ -436,7 +496,8 @@ static int flush_queue(struct session *s, uint64_t limit, const struct session_o
 
 	if (!s->nr_queue)
 		return 0;
-	qsort(s->queue, s->nr_queue, sizeof(*s->queue), queued_cmp);
+	if (sort_queue(s) < 0)
+		return -ENOMEM;
 	while (n < s->nr_queue && s->queue[n].time <= limit)
 		n++;
 	for (; k < n; k++) {

@@ -75,9 +75,10 @@ struct session {
 
 /* session_thread.c */
 struct session_thread *session_findnew_thread(struct session *s, pid_t pid, pid_t tid);
+/* prot/flags from MMAP2; has_prot false for MMAP (perf assumes executable). */
 int session_add_map(struct session *s, struct session_thread *t, uint64_t start, uint64_t len,
-		    uint64_t pgoff, uint32_t prot, const char *filename);
-void session_clear_maps(struct session_proc *p);
+		    uint64_t pgoff, bool has_prot, uint32_t prot, uint32_t flags,
+		    const char *filename);
 int session_fork_thread(struct session *s, pid_t pid, pid_t tid, pid_t ppid, pid_t ptid);
 void session_threads_free(struct session *s);
 

@@ -62,7 +62,8 @@ int session_parse_sample(const struct perf_event_attr *attr, const struct perf_e
 	memset(out, 0, sizeof(*out));
 	out->header = ev;
 	out->cpumode = ev->misc & PERF_RECORD_MISC_CPUMODE_MASK;
-	out->period = 1;
+	/* Without a PERIOD field every sample stands for the fixed period (perf's rule). */
+	out->period = attr->freq || !attr->sample_period ? 1 : attr->sample_period;
 	out->cpu = (uint32_t)-1;   /* not sampled: perf shows -1 */
 	if ((type & PERF_SAMPLE_IDENTIFIER) && !take_u64(&c, &out->id))
 		return -EINVAL;

@@ -232,7 +232,8 @@ static size_t first_after(const struct session_proc *p, uint64_t addr)
 }
 
 int session_add_map(struct session *s, struct session_thread *t, uint64_t start, uint64_t len,
-		    uint64_t pgoff, uint32_t prot, const char *filename)
+		    uint64_t pgoff, bool has_prot, uint32_t prot, uint32_t flags,
+		    const char *filename)
 {
 	struct session_proc *p = t->proc;
 	struct session_map tmpl = { 0 }, *m;
@@ -248,7 +249,9 @@ int session_add_map(struct session *s, struct session_thread *t, uint64_t start,
 	tmpl.filename = session_intern(s, filename);
 	if (!tmpl.filename)
 		return -ENOMEM;
-	tmpl.dso = s->syms ? symbol_cache_dso(s->syms, filename, t->pid) : NULL;
+	if (s->syms)
+		tmpl.dso = has_prot ? symbol_cache_dso_mmap(s->syms, filename, t->pid, prot, flags)
+				    : symbol_cache_dso(s->syms, filename, t->pid);
 	m = map_new(s, &tmpl);
 	if (!m)
 		return -ENOMEM;
@@ -281,11 +284,6 @@ int session_add_map(struct session *s, struct session_thread *t, uint64_t start,
 		}
 	}
 	return proc_insert_at(p, first_after(p, start), m);
-}
-
-void session_clear_maps(struct session_proc *p)
-{
-	p->nr_maps = 0;
 }
 
 const struct session_map *session_thread_find_map(const struct session_thread *t, uint64_t ip)

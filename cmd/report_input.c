@@ -1,0 +1,200 @@
+/*
+ * Opening a perf.data input for report, script and top, and turning the
+ * session's frames into symbolized hist_frames.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report_input.h"
+
+int report_input_open(struct report_input *in, const char *cmd, const char *path,
+		      const struct symbol_opts *sopts)
+{
+	struct symbol_opts so = *sopts;
+	char err[320];
+	int ret;
+
+	so.inline_frames = in->inline_frames;
+	so.srcline = in->srcline;
+	so.quiet = so.quiet || in->quiet;
+	in->cmd = cmd;
+	in->path = path;
+	in->progress = isatty(STDERR_FILENO) && !in->quiet;
+	ret = data_reader_open(&in->reader, path, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "sframetrace %s: %s: %s\n", cmd, strcmp(path, "-") ? path : "stdin",
+			err);
+		return ret;
+	}
+	ret = symbol_cache_new(&in->syms, &so);
+	if (ret == 0)
+		ret = session_new(&in->session, in->reader, in->syms);
+	if (ret < 0) {
+		fprintf(stderr, "sframetrace %s: %s\n", cmd, strerror(-ret));
+		report_input_close(in);
+		return ret;
+	}
+	/* Report-time unwinding of stack copies plugs in here (lib/unwind). */
+	if (!in->inline_frames)
+		in->sym_cache = calloc(REPORT_SYM_CACHE, sizeof(*in->sym_cache));
+	return 0;
+}
+
+void report_input_close(struct report_input *in)
+{
+	session_free(in->session);
+	symbol_cache_free(in->syms);
+	data_reader_close(in->reader);
+	free(in->frames);
+	free(in->sym_cache);
+	in->sym_cache = NULL;
+	in->session = NULL;
+	in->syms = NULL;
+	in->reader = NULL;
+	in->frames = NULL;
+}
+
+static void show_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	struct report_input *in = ctx;
+
+	if (!in->progress)
+		return;
+	if (total)
+		fprintf(stderr, "\rReading %s: %3d%%", in->path, (int)(done * 100 / total));
+	else
+		fprintf(stderr, "\rReading %s: %" PRIu64 " MB", in->path, done >> 20);
+	in->progress_shown = true;
+}
+
+int report_input_process(struct report_input *in, const struct session_ops *ops)
+{
+	struct session_ops o = *ops;
+	const char *warn;
+	int ret;
+
+	if (!o.progress) {
+		o.progress = show_progress;
+		o.progress_ctx = in;
+	}
+	ret = session_process(in->session, &o);
+	if (in->progress_shown)
+		fputs("\r\033[K", stderr);
+	if (ret < 0) {
+		fprintf(stderr, "sframetrace %s: %s: %s\n", in->cmd,
+			strcmp(in->path, "-") ? in->path : "stdin", session_error(in->session));
+		return ret;
+	}
+	warn = data_reader_warning(in->reader);
+	if (warn && !in->quiet)
+		fprintf(stderr, "sframetrace %s: warning: %s: %s\n", in->cmd,
+			strcmp(in->path, "-") ? in->path : "stdin", warn);
+	return ret;
+}
+
+char report_level(unsigned int cpumode)
+{
+	switch (cpumode) {
+	case PERF_RECORD_MISC_KERNEL: return 'k';
+	case PERF_RECORD_MISC_HYPERVISOR: return 'H';
+	case PERF_RECORD_MISC_GUEST_KERNEL: return 'g';
+	case PERF_RECORD_MISC_GUEST_USER: return 'u';
+	default: return '.';
+	}
+}
+
+static bool grow_frames(struct report_input *in, size_t need)
+{
+	struct hist_frame *grown;
+	size_t cap;
+
+	if (need <= in->cap_frames)
+		return true;
+	cap = in->cap_frames ? in->cap_frames * 2 : 256;
+	while (cap < need)
+		cap *= 2;
+	grown = realloc(in->frames, cap * sizeof(*grown));
+	if (!grown)
+		return false;
+	in->frames = grown;
+	in->cap_frames = cap;
+	return true;
+}
+
+size_t report_resolve_frames(struct report_input *in, const struct session_sample *s, size_t max)
+{
+	struct symbol_frame sf[16];
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nr_frames && i < max; i++) {
+		const struct session_frame *f = &s->frames[i];
+		int k = 1;
+
+		sf[0] = (struct symbol_frame){ 0 };
+		if (f->dso && !in->inline_frames && in->sym_cache) {
+			struct report_sym_cache *c =
+				&in->sym_cache[(f->addr ^ (uintptr_t)f->dso >> 4) * 0x9E3779B97F4A7C15ULL >>
+					       52 & (REPORT_SYM_CACHE - 1)];
+
+			if (c->dso != f->dso || c->addr != f->addr) {
+				symbol_lookup(in->syms, f->dso, f->addr, &c->frame, 1);
+				c->dso = f->dso;
+				c->addr = f->addr;
+			}
+			sf[0] = c->frame;
+		} else if (f->dso) {
+			k = symbol_lookup(in->syms, f->dso, f->addr, sf, in->inline_frames ? 16 : 1);
+		}
+		if (k < 1)
+			k = 1;
+		if (!grow_frames(in, n + (size_t)k))
+			break;
+		for (int j = 0; j < k; j++) {
+			struct hist_frame *h = &in->frames[n++];
+			char line[512];
+
+			h->dso = f->dso ? symbol_dso_short_name(f->dso) : NULL;
+			h->dso_long = f->dso ? symbol_dso_name(f->dso) : NULL;
+			h->dso_id = f->dso;
+			h->sym = sf[j].name;
+			h->sym_start = sf[j].start;
+			h->addr = f->addr;
+			h->ip = f->ip;
+			h->level = report_level(f->cpumode);
+			h->inlined = sf[j].inlined;
+			h->srcline = NULL;
+			if (in->srcline && sf[j].file) {
+				snprintf(line, sizeof(line), "%s:%u", sf[j].file, sf[j].line);
+				h->srcline = session_intern(in->session, line);
+			}
+		}
+	}
+	return n;
+}
+
+const char *report_event_name(const struct session_evsel *e, char *buf, size_t len)
+{
+	static const char *const hw[] = {
+		"cycles", "instructions", "cache-references", "cache-misses", "branches",
+		"branch-misses", "bus-cycles", "stalled-cycles-frontend",
+		"stalled-cycles-backend", "ref-cycles",
+	};
+	static const char *const sw[] = {
+		"cpu-clock", "task-clock", "page-faults", "context-switches", "cpu-migrations",
+		"minor-faults", "major-faults", "alignment-faults", "emulation-faults", "dummy",
+		"bpf-output", "cgroup-switches",
+	};
+
+	if (e->name)
+		return e->name;
+	if (e->attr.type == PERF_TYPE_HARDWARE && e->attr.config < sizeof(hw) / sizeof(hw[0]))
+		return hw[e->attr.config];
+	if (e->attr.type == PERF_TYPE_SOFTWARE && e->attr.config < sizeof(sw) / sizeof(sw[0]))
+		return sw[e->attr.config];
+	snprintf(buf, len, "unknown-%u:%#llx", e->attr.type, (unsigned long long)e->attr.config);
+	return buf;
+}
