@@ -14,10 +14,4 @@ gcc -O2 -g -fomit-frame-pointer -Wa,--gsframe examples/demo.c -o "$out/demo"
 "$sft" sframe --check "$out/demo"
 "$sft" record -g -o "$out/perf.data" -- "$out/demo"
 echo
-# sframetrace's own reader arrives with its report command; until then the
-# same file is shown by perf, which reads it as its own.
-if "$sft" report --help >/dev/null 2>&1; then
-	"$sft" report --stdio -i "$out/perf.data" --no-children | sed -n '1,40p'
-else
-	perf report --stdio -i "$out/perf.data" --no-children 2>/dev/null | grep -v '^$' | sed -n '1,40p'
-fi
+"$sft" report --stdio -i "$out/perf.data" --no-children | sed -n '1,40p'
