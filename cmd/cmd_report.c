@@ -35,6 +35,9 @@ static const char report_usage[] =
 	"      --inline            show inlined functions in call graphs\n"
 	"      --header            print the recording's header info first\n"
 	"      --header-only       print only the header info\n"
+	"      --unwind-stats      print how the user stacks of stack copies were unwound\n"
+	"      --unwinder MODE     sframe (SFrame, then DWARF CFI, then frame pointer; default)\n"
+	"                          or dwarf (DWARF CFI only, as perf) for stack copies\n"
 	"      --kallsyms FILE     kernel symbols (default /proc/kallsyms)\n"
 	"      --symfs DIR         look for binaries under DIR\n"
 	"  -q, --quiet             rows only, no # header lines or warnings\n"
@@ -42,8 +45,8 @@ static const char report_usage[] =
 
 enum {
 	OPT_STDIO = 256, OPT_TUI, OPT_CHILDREN, OPT_NO_CHILDREN, OPT_PERCENT_LIMIT,
-	OPT_PERCENTAGE, OPT_COMM, OPT_INLINE, OPT_HEADER, OPT_HEADER_ONLY, OPT_KALLSYMS,
-	OPT_SYMFS,
+	OPT_PERCENTAGE, OPT_COMM, OPT_INLINE, OPT_NO_INLINE, OPT_HEADER, OPT_HEADER_ONLY, OPT_KALLSYMS,
+	OPT_SYMFS, OPT_UNWIND_STATS, OPT_UNWINDER,
 };
 
 struct report {
@@ -58,6 +61,7 @@ struct report {
 	bool graph_given;
 	bool order_given;
 	bool settled;
+	bool unwind_stats;
 };
 
 /* "a,b,c" contains name? */
@@ -220,6 +224,22 @@ static int report_run(struct report *r)
 	if (ret < 0)
 		return ret;
 	st = session_stats(s);
+	if (r->unwind_stats) {
+		report_print_unwind_stats(stdout, &r->in);
+		return 0;
+	}
+	r->uopts.unwind_note = NULL;
+	{
+		static char note[512];
+		FILE *m = fmemopen(note, sizeof(note), "w");
+
+		if (m) {
+			report_print_unwind_summary(m, &r->in);
+			fclose(m);
+			if (note[0])
+				r->uopts.unwind_note = note;
+		}
+	}
 	for (size_t i = 0; i < session_nr_evsels(s) && i < r->nr_hists; i++) {
 		struct session_evsel *e = session_evsel(s, i);
 		struct ui_report_section sec = { 0 };
@@ -271,10 +291,13 @@ int cmd_report(int argc, char **argv)
 		{ "dsos", required_argument, NULL, 'd' },
 		{ "symbols", required_argument, NULL, 'S' },
 		{ "inline", no_argument, NULL, OPT_INLINE },
+		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
 		{ "header", no_argument, NULL, OPT_HEADER },
 		{ "header-only", no_argument, NULL, OPT_HEADER_ONLY },
 		{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
 		{ "symfs", required_argument, NULL, OPT_SYMFS },
+		{ "unwind-stats", no_argument, NULL, OPT_UNWIND_STATS },
+		{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -338,10 +361,23 @@ int cmd_report(int argc, char **argv)
 		case 'd': r.filter[HIST_KEY_DSO] = optarg; break;
 		case 'S': r.filter[HIST_KEY_SYM] = optarg; break;
 		case OPT_INLINE: r.in.inline_frames = true; break;
+		case OPT_NO_INLINE: r.in.no_inline = true; break;
 		case OPT_HEADER: header = true; break;
 		case OPT_HEADER_ONLY: header_only = true; break;
 		case OPT_KALLSYMS: sopts.kallsyms = optarg; break;
 		case OPT_SYMFS: sopts.symfs = optarg; break;
+		case OPT_UNWIND_STATS: r.unwind_stats = true; break;
+		case OPT_UNWINDER:
+			if (!strcmp(optarg, "dwarf")) {
+				r.in.unwind_mode = UNWIND_DWARF;
+			} else if (!strcmp(optarg, "sframe")) {
+				r.in.unwind_mode = UNWIND_SFRAME;
+			} else {
+				fprintf(stderr, "sframetrace report: --unwinder: 'sframe' or 'dwarf', not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'q': r.uopts.quiet = true; r.in.quiet = true; sopts.quiet = true; break;
 		case 'h': return cmd_show_help("report", report_usage);
 		case ':':

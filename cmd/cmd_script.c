@@ -49,7 +49,7 @@ static const struct {
 #define F_DEFAULT (F_COMM | F_TID | F_CPU | F_TIME | F_PERIOD | F_EVENT | F_IP | F_SYM | \
 		   F_SYMOFF | F_DSO)
 
-enum { OPT_FOLDED = 256, OPT_INLINE, OPT_KALLSYMS, OPT_SYMFS };
+enum { OPT_FOLDED = 256, OPT_INLINE, OPT_NO_INLINE, OPT_KALLSYMS, OPT_SYMFS };
 
 struct folded_stack {
 	char *key;
@@ -113,15 +113,17 @@ static void print_frame_line(struct script *sc, const struct hist_frame *f, uint
 	if (fl & F_SYM) {
 		if (f->sym) {
 			fprintf(fp, " %s", f->sym);
-			if ((fl & F_SYMOFF) && !f->inlined)
+			/* an inlined frame's offset is from its containing symbol, as perf's */
+			if (fl & F_SYMOFF)
 				fprintf(fp, "+0x%" PRIx64, f->addr - f->sym_start);
-			if (f->inlined)
-				fputs(" (inlined)", fp);
 		} else {
 			fputs(" [unknown]", fp);
 		}
 	}
-	if (fl & F_DSO)
+	/* perf names no DSO for an inlined frame */
+	if (f->inlined && (fl & (F_SYM | F_DSO)))
+		fputs(" (inlined)", fp);
+	else if (fl & F_DSO)
 		fprintf(fp, " (%s)", f->dso_long ? f->dso_long : "[unknown]");
 	fputc('\n', fp);
 	if ((fl & F_SRCLINE) && f->srcline)
@@ -307,6 +309,7 @@ int cmd_script(int argc, char **argv)
 		{ "fields", required_argument, NULL, 'F' },
 		{ "folded", no_argument, NULL, OPT_FOLDED },
 		{ "inline", no_argument, NULL, OPT_INLINE },
+		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
 		{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
 		{ "symfs", required_argument, NULL, OPT_SYMFS },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -329,6 +332,7 @@ int cmd_script(int argc, char **argv)
 			break;
 		case OPT_FOLDED: sc.folded = true; break;
 		case OPT_INLINE: sc.in.inline_frames = true; break;
+		case OPT_NO_INLINE: sc.in.no_inline = true; break;
 		case OPT_KALLSYMS: sopts.kallsyms = optarg; break;
 		case OPT_SYMFS: sopts.symfs = optarg; break;
 		case 'q': sopts.quiet = true; sc.in.quiet = true; break;

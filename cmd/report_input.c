@@ -11,6 +11,91 @@
 
 #include "report_input.h"
 
+static int find_map(void *ctx, uint64_t pc, struct unwind_map *out)
+{
+	struct report_input *in = ctx;
+	const struct session_map *m = session_thread_find_map(in->unwind_thread, pc);
+
+	if (!m)
+		return -ENOENT;
+	out->start = m->start;
+	out->end = m->end;
+	out->pgoff = m->pgoff;
+	out->path = m->filename;
+	return 0;
+}
+
+/* The session's unwinder hook: one user stack from regs and stack copy. */
+static int unwind_user(void *ctx, struct session *s, const struct session_sample *sm,
+		       uint64_t *ips, size_t max)
+{
+	struct report_input *in = ctx;
+	struct unwind_regs regs;
+	struct unwind_result res;
+
+	(void)s;
+	unwind_regs_from_perf(&regs, sm->regs_mask, sm->regs,
+			      (size_t)__builtin_popcountll(sm->regs_mask));
+	in->unwind_thread = sm->thread;
+	if (unwind_stack(in->unwinder, &regs, sm->stack, sm->stack_size, find_map, in, ips, max,
+			 &res) < 0)
+		return 0;
+	unwind_stats_add(&in->unwind_stats, &res);
+	return (int)res.nr_ips;
+}
+
+/* Files with user stack copies get an unwinder; the others do not need one. */
+static int setup_unwinder(struct report_input *in, const char *symfs)
+{
+	struct unwind_opts uo = { .mode = in->unwind_mode, .symfs = symfs };
+	struct session_unwinder hook = { .unwind = unwind_user, .ctx = in };
+	int ret;
+
+	if (!in->has_copies)
+		return 0;
+	ret = unwinder_new(&in->unwinder, &uo);
+	if (ret < 0)
+		return ret;
+	session_set_unwinder(in->session, &hook);
+	return 0;
+}
+
+void report_print_unwind_summary(FILE *fp, const struct report_input *in)
+{
+	const struct unwind_stats *st = &in->unwind_stats;
+
+	if (!st->nr_samples)
+		return;
+	fprintf(fp, "# User stacks unwound from stack copies (%s): %llu samples, %llu reached the outermost frame, %llu truncated by the copy size, %llu lacked unwind info, %llu bad data\n#\n",
+		in->unwind_mode == UNWIND_DWARF ? "DWARF CFI" : "SFrame, DWARF CFI, frame pointer",
+		(unsigned long long)st->nr_samples,
+		(unsigned long long)st->nr_by_stop[UNWIND_STOP_OUTERMOST],
+		(unsigned long long)st->nr_by_stop[UNWIND_STOP_TRUNCATED],
+		(unsigned long long)(st->nr_by_stop[UNWIND_STOP_NO_INFO] +
+				     st->nr_by_stop[UNWIND_STOP_NO_MAP]),
+		(unsigned long long)(st->nr_by_stop[UNWIND_STOP_BAD_DATA] +
+				     st->nr_by_stop[UNWIND_STOP_LIMIT]));
+}
+
+void report_print_unwind_stats(FILE *fp, const struct report_input *in)
+{
+	const struct unwind_stats *st = &in->unwind_stats;
+	double n = st->nr_samples ? (double)st->nr_samples : 1;
+
+	fprintf(fp, "# User stack unwinding (%s)\n",
+		in->unwind_mode == UNWIND_DWARF ? "DWARF CFI only" : "SFrame, then DWARF CFI, then frame pointer");
+	fprintf(fp, "%12llu  samples unwound\n", (unsigned long long)st->nr_samples);
+	for (int k = 0; k < UNWIND_STOP_MAX; k++)
+		fprintf(fp, "%12llu  %6.2f%%  %s\n", (unsigned long long)st->nr_by_stop[k],
+			100.0 * (double)st->nr_by_stop[k] / n, unwind_stop_name(k));
+	for (size_t i = 0; i < st->nr_dsos; i++)
+		fprintf(fp, "%12llu            no unwind info in %s\n",
+			(unsigned long long)st->dsos[i].nr, st->dsos[i].path);
+	fprintf(fp, "%12llu  frames: %llu by SFrame, %llu by DWARF CFI, %llu by frame pointer\n",
+		(unsigned long long)st->nr_frames, (unsigned long long)st->nr_sframe,
+		(unsigned long long)st->nr_cfi, (unsigned long long)st->nr_fp);
+}
+
 int report_input_open(struct report_input *in, const char *cmd, const char *path,
 		      const struct symbol_opts *sopts)
 {
@@ -18,7 +103,6 @@ int report_input_open(struct report_input *in, const char *cmd, const char *path
 	char err[320];
 	int ret;
 
-	so.inline_frames = in->inline_frames;
 	so.srcline = in->srcline;
 	so.quiet = so.quiet || in->quiet;
 	in->cmd = cmd;
@@ -30,6 +114,16 @@ int report_input_open(struct report_input *in, const char *cmd, const char *path
 			err);
 		return ret;
 	}
+	in->has_copies = data_reader_is_pipe(in->reader);
+	for (size_t i = 0; i < data_reader_nr_attrs(in->reader); i++) {
+		uint64_t t = data_reader_attr(in->reader, i)->attr.sample_type;
+
+		if ((t & PERF_SAMPLE_REGS_USER) && (t & PERF_SAMPLE_STACK_USER))
+			in->has_copies = true;
+	}
+	/* perf shows inline chains in stacks it unwound from copies. */
+	in->inline_unwound = in->has_copies && !in->no_inline;
+	so.inline_frames = in->inline_frames || in->inline_unwound;
 	ret = symbol_cache_new(&in->syms, &so);
 	if (ret == 0)
 		ret = session_new(&in->session, in->reader, in->syms);
@@ -38,14 +132,21 @@ int report_input_open(struct report_input *in, const char *cmd, const char *path
 		report_input_close(in);
 		return ret;
 	}
-	/* Report-time unwinding of stack copies plugs in here (lib/unwind). */
-	if (!in->inline_frames)
-		in->sym_cache = calloc(REPORT_SYM_CACHE, sizeof(*in->sym_cache));
+	ret = setup_unwinder(in, sopts->symfs);
+	if (ret < 0) {
+		fprintf(stderr, "sframetrace %s: %s\n", cmd, strerror(-ret));
+		report_input_close(in);
+		return ret;
+	}
+	in->sym_cache = calloc(REPORT_SYM_CACHE, sizeof(*in->sym_cache));
 	return 0;
 }
 
 void report_input_close(struct report_input *in)
 {
+	unwinder_free(in->unwinder);
+	in->unwinder = NULL;
+	unwind_stats_exit(&in->unwind_stats);
 	session_free(in->session);
 	symbol_cache_free(in->syms);
 	data_reader_close(in->reader);
@@ -135,19 +236,28 @@ size_t report_resolve_frames(struct report_input *in, const struct session_sampl
 		int k = 1;
 
 		sf[0] = (struct symbol_frame){ 0 };
-		if (f->dso && !in->inline_frames && in->sym_cache) {
+		if (!f->dso) {
+			/* [unknown]: no symbol */
+		} else if (in->inline_frames || in->srcline || (f->unwound && in->inline_unwound)) {
+			/* perf expands inline chains in DWARF-unwound stacks only */
+			k = symbol_lookup(in->syms, f->dso, f->addr, sf, 16);
+			if (!in->inline_frames && !(f->unwound && in->inline_unwound) && k > 1) {
+				sf[0] = sf[k - 1];
+				k = 1;
+			}
+		} else if (in->sym_cache) {
 			struct report_sym_cache *c =
 				&in->sym_cache[(f->addr ^ (uintptr_t)f->dso >> 4) * 0x9E3779B97F4A7C15ULL >>
 					       52 & (REPORT_SYM_CACHE - 1)];
 
 			if (c->dso != f->dso || c->addr != f->addr) {
-				symbol_lookup(in->syms, f->dso, f->addr, &c->frame, 1);
+				symbol_lookup_plain(in->syms, f->dso, f->addr, &c->frame);
 				c->dso = f->dso;
 				c->addr = f->addr;
 			}
 			sf[0] = c->frame;
-		} else if (f->dso) {
-			k = symbol_lookup(in->syms, f->dso, f->addr, sf, in->inline_frames ? 16 : 1);
+		} else {
+			symbol_lookup_plain(in->syms, f->dso, f->addr, &sf[0]);
 		}
 		if (k < 1)
 			k = 1;

@@ -9,11 +9,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sframetrace/data.h"
 #include "sframetrace/hist.h"
 #include "sframetrace/session.h"
 #include "sframetrace/symbol.h"
+#include "sframetrace/unwind.h"
 
 /* Recent symbol lookups: most frames of a profile hit a few addresses. */
 #define REPORT_SYM_CACHE 4096
@@ -33,12 +35,25 @@ struct report_input {
 	struct hist_frame *frames;
 	size_t cap_frames;
 	bool inline_frames;
+	bool inline_unwound;        /* inline chains for unwound frames (perf's default) */
+	bool no_inline;             /* --no-inline */
+	bool has_copies;            /* samples carry user regs + stack copies */
 	bool srcline;
 	bool quiet;                 /* no warnings */
 	bool progress;              /* stderr is a terminal */
 	bool progress_shown;
 	struct report_sym_cache *sym_cache;   /* without --inline only */
+	/* report-time unwinding of stack copies (sframe and dwarf recordings) */
+	enum unwind_mode unwind_mode;
+	struct unwinder *unwinder;
+	struct unwind_stats unwind_stats;
+	const struct session_thread *unwind_thread;
 };
+
+/* One paragraph on how the user stacks were unwound, "# "-prefixed, or nothing. */
+void report_print_unwind_summary(FILE *fp, const struct report_input *in);
+/* The detailed accounting (report --unwind-stats). */
+void report_print_unwind_stats(FILE *fp, const struct report_input *in);
 
 /* Open path ("-" = stdin); prints its own one-line error. 0 or -errno. */
 int report_input_open(struct report_input *in, const char *cmd, const char *path,

@@ -50,6 +50,7 @@ struct session_frame {
 	uint8_t cpumode;         /* PERF_RECORD_MISC_KERNEL / _USER / ... */
 	struct symbol_dso *dso;  /* NULL: no map covers ip ([unknown]) */
 	uint64_t addr;           /* perf's map-relative address (absolute for the kernel) */
+	bool unwound;            /* from the report-time unwinder (a stack copy) */
 };
 
 struct session_sample {
@@ -71,6 +72,32 @@ struct session_sample {
 	/* The stack, innermost first (sample ip first). */
 	struct session_frame *frames;
 	size_t nr_frames;
+	/*
+	 * The callchain ends in PERF_CONTEXT_USER_DEFERRED and a cookie: its
+	 * user part comes in a PERF_RECORD_CALLCHAIN_DEFERRED record. With
+	 * stitching on (the default) frames already hold that record's user
+	 * stack when one came (deferred_stitched); with it off they hold the
+	 * kernel part only.
+	 */
+	bool deferred;
+	bool deferred_stitched;
+	uint64_t cookie;
+};
+
+/*
+ * A PERF_RECORD_CALLCHAIN_DEFERRED record, parsed: the user stack the
+ * kernel walked on the way back to user space, for every sample of
+ * pid/tid whose callchain ended with the same cookie.
+ */
+struct session_deferred {
+	struct session_evsel *evsel;
+	uint32_t pid, tid, cpu;      /* cpu (uint32_t)-1 when not sampled */
+	uint64_t time;
+	bool has_tid, has_time;
+	uint64_t cookie;
+	/* As written: raw user addresses, or (patch versions) after a PERF_CONTEXT_USER. */
+	const uint64_t *ips;
+	uint64_t nr;
 };
 
 /*
@@ -104,12 +131,29 @@ struct session_stats {
 	uint64_t nr_unknown;        /* records of types we do not know */
 	uint64_t nr_out_of_order;   /* records older than an already flushed round */
 	uint64_t nr_bad_samples;    /* samples that did not parse */
+	/* Deferred user callchains (PERF_RECORD_CALLCHAIN_DEFERRED) */
+	uint64_t nr_deferred_records;   /* records read */
+	uint64_t nr_deferred_samples;   /* samples whose callchain has the marker */
+	uint64_t nr_deferred_stitched;  /* delivered with a record's user stack */
+	uint64_t nr_deferred_unmatched; /* delivered without: their record never came */
+	uint64_t nr_deferred_orphans;   /* records no sample matched */
 	uint64_t nr_by_type[128];
 };
 
 int session_new(struct session **out, struct data_reader *r, struct symbol_cache *syms);
 void session_free(struct session *s);
 void session_set_unwinder(struct session *s, const struct session_unwinder *u);
+/*
+ * Stitch deferred user callchains (default true): a sample whose callchain
+ * ends with PERF_CONTEXT_USER_DEFERRED is held until the thread's
+ * PERF_RECORD_CALLCHAIN_DEFERRED with the same cookie, then delivered with
+ * that record's user stack after its kernel part; one whose record never
+ * comes is delivered with its kernel part when its thread exits or at the
+ * end. With false samples go out at once with their kernel part and the
+ * cookie (sample->deferred), and the records are only passed to ops->record.
+ * Call before session_process.
+ */
+void session_set_merge_deferred(struct session *s, bool merge);
 
 /*
  * Read every record and deliver samples through ops. 0, or negative errno
@@ -133,6 +177,13 @@ void session_resolve_frame(struct session *s, const struct session_thread *t, ui
 
 /* A copy of str owned by the session; equal strings give equal pointers. */
 const char *session_intern(struct session *s, const char *str);
+
+/*
+ * Parse a PERF_RECORD_CALLCHAIN_DEFERRED record (for ops->record callers
+ * that print it). 0, or -EINVAL when it is cut short.
+ */
+int session_parse_deferred(struct session *s, const struct perf_event_header *ev,
+			   struct session_deferred *out);
 
 /* Parse a sample record for an attr (exposed for tests and fuzzing). */
 int session_parse_sample(const struct perf_event_attr *attr, const struct perf_event_header *ev,

@@ -108,6 +108,13 @@ struct symbol_frame {
  * line of addr and each outer frame the line of the call it inlined.
  * When DWARF has nothing for addr the result is the plain symbol.
  */
+/*
+ * The symbol table's answer alone, whatever the options: one frame, no
+ * inline chain, no source line (perf's view of frame-pointer callchains).
+ */
+int symbol_lookup_plain(struct symbol_cache *c, struct symbol_dso *d, uint64_t addr,
+			struct symbol_frame *frame);
+
 int symbol_lookup(struct symbol_cache *c, struct symbol_dso *d, uint64_t addr,
 		  struct symbol_frame *frames, int max);
 

@@ -30,6 +30,7 @@ struct ui_report_opts {
 	bool show_banner;           /* "To display the perf.data header info..." */
 	/* A key filtered to one value is shown once as "# comm: x", not as a column. */
 	const char *elided[HIST_KEY_MAX];
+	const char *unwind_note;    /* "# ..." lines on how user stacks were unwound */
 };
 
 /* One event's section: its "#" header lines and its sorted entries. */

@@ -7,6 +7,10 @@
  * each FINISHED_ROUND everything up to the newest timestamp of the round
  * before is delivered (one round of slack covers the per-CPU buffers the
  * recorder drained in turn); the end of input delivers the rest.
+ *
+ * Samples waiting for a deferred user callchain are held aside by
+ * session_deferred.c and handed on when their record is delivered, so
+ * ops->sample sees them at their record's place in time, not their own.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -76,6 +80,7 @@ int session_new(struct session **out, struct data_reader *r, struct symbol_cache
 		return -ENOMEM;
 	s->reader = r;
 	s->syms = syms;
+	s->merge_deferred = true;
 	s->frames = calloc(MAX_FRAMES, sizeof(*s->frames));
 	s->uw_ips = calloc(MAX_FRAMES, sizeof(*s->uw_ips));
 	if (!s->frames || !s->uw_ips) {
@@ -118,6 +123,11 @@ void session_set_unwinder(struct session *s, const struct session_unwinder *u)
 	s->unwinder = *u;
 }
 
+void session_set_merge_deferred(struct session *s, bool merge)
+{
+	s->merge_deferred = merge;
+}
+
 const char *session_error(const struct session *s)
 {
 	return s->error;
@@ -144,7 +154,7 @@ bool session_has_callchains(const struct session *s)
 }
 
 /* The evsel a record belongs to, by its sample id when there are several. */
-static struct session_evsel *evsel_of(struct session *s, const struct perf_event_header *ev)
+struct session_evsel *session_evsel_of(struct session *s, const struct perf_event_header *ev)
 {
 	const struct perf_event_attr *first;
 	uint64_t id = 0;
@@ -197,6 +207,7 @@ void session_resolve_frame(struct session *s, const struct session_thread *t, ui
 
 	out->ip = ip;
 	out->cpumode = cpumode;
+	out->unwound = false;
 	out->dso = NULL;
 	out->addr = ip;
 	if (cpumode == PERF_RECORD_MISC_KERNEL || cpumode == PERF_RECORD_MISC_HYPERVISOR) {
@@ -230,8 +241,12 @@ static uint8_t context_cpumode(uint64_t marker)
  * The sample's stack: from the callchain when there is one (markers set
  * the mode of the ips after them), with the user part from the unwinder
  * when the sample carries a stack copy and the callchain has no user part.
+ * A deferred marker and its cookie give way to user (the deferred record's
+ * stack) or to nothing; such a sample is not unwound, its user part being
+ * the kernel's business.
  */
-static void build_frames(struct session *s, struct session_sample *sm)
+static void build_frames(struct session *s, struct session_sample *sm, const uint64_t *user,
+			 size_t nr_user)
 {
 	size_t n = 0;
 	bool have_user = false;
@@ -243,7 +258,11 @@ static void build_frames(struct session *s, struct session_sample *sm)
 
 			if (ip >= PERF_CONTEXT_MAX) {
 				if (ip == PERF_CONTEXT_USER_DEFERRED_MARK) {
-					i++;   /* the cookie: stitched in by the unwinding issue */
+					i++;   /* the cookie is not an address */
+					for (size_t k = 0; user && k < nr_user && n < MAX_FRAMES; k++)
+						session_resolve_frame(s, sm->thread, PERF_RECORD_MISC_USER,
+								      user[k], &s->frames[n++]);
+					have_user = have_user || (user && nr_user);
 					continue;
 				}
 				mode = context_cpumode(ip);
@@ -259,12 +278,14 @@ static void build_frames(struct session *s, struct session_sample *sm)
 		have_user = sm->cpumode == PERF_RECORD_MISC_USER;
 	}
 	/* else: a user sample the unwinder walks, from the sample's ip */
-	if (!have_user && s->unwinder.unwind && sm->stack && sm->regs) {
+	if (!have_user && !sm->deferred && s->unwinder.unwind && sm->stack && sm->regs) {
 		int k = s->unwinder.unwind(s->unwinder.ctx, s, sm, s->uw_ips, MAX_FRAMES - n);
 
-		for (int i = 0; i < k; i++)
+		for (int i = 0; i < k; i++) {
 			session_resolve_frame(s, sm->thread, PERF_RECORD_MISC_USER, s->uw_ips[i],
-					      &s->frames[n++]);
+					      &s->frames[n]);
+			s->frames[n++].unwound = true;
+		}
 	}
 	if (n == 0)
 		session_resolve_frame(s, sm->thread, sm->cpumode, sm->ip, &s->frames[n++]);
@@ -272,10 +293,20 @@ static void build_frames(struct session *s, struct session_sample *sm)
 	sm->nr_frames = n;
 }
 
+int session_emit_sample(struct session *s, struct session_sample *sm, const uint64_t *user,
+			size_t nr_user, const struct session_ops *ops)
+{
+	s->stats.nr_samples++;
+	sm->evsel->nr_samples++;
+	sm->evsel->total_period += sm->period;
+	build_frames(s, sm, user, nr_user);
+	return ops->sample ? ops->sample(ops->ctx, s, sm) : 0;
+}
+
 static int deliver_sample(struct session *s, const struct perf_event_header *ev, uint64_t offset,
 			  const struct session_ops *ops)
 {
-	struct session_evsel *e = evsel_of(s, ev);
+	struct session_evsel *e = session_evsel_of(s, ev);
 	struct session_sample sm;
 
 	if (!e || session_parse_sample(&e->attr, ev, &sm) < 0) {
@@ -284,14 +315,15 @@ static int deliver_sample(struct session *s, const struct perf_event_header *ev,
 	}
 	sm.file_offset = offset;
 	sm.evsel = e;
-	s->stats.nr_samples++;
-	e->nr_samples++;
-	e->total_period += sm.period;
 	sm.thread = session_findnew_thread(s, (pid_t)sm.pid, (pid_t)sm.tid);
 	if (!sm.thread)
 		return -ENOMEM;
-	build_frames(s, &sm);
-	return ops->sample ? ops->sample(ops->ctx, s, &sm) : 0;
+	if (session_defer_mark(&sm)) {
+		s->stats.nr_deferred_samples++;
+		if (s->merge_deferred)
+			return session_defer_sample(s, &sm, ops);
+	}
+	return session_emit_sample(s, &sm, NULL, 0, ops);
 }
 
 /* Apply one record, in time order. */
@@ -396,10 +428,19 @@ static int deliver(struct session *s, const struct perf_event_header *ev, uint64
 			return 0;
 		memcpy(&tid, p + 16, 4);
 		t = session_find_thread(s, (pid_t)tid);
-		if (t)
-			t->exited = true;
+		if (!t)
+			return 0;
+		if (s->merge_deferred) {
+			ret = session_defer_thread_exit(s, t, ops);
+			if (ret)
+				return ret;
+		}
+		t->exited = true;
 		return 0;
 	}
+	case PERF_RECORD_CALLCHAIN_DEFERRED_TYPE:
+		s->stats.nr_deferred_records++;
+		return s->merge_deferred ? session_defer_record(s, ev, ops) : 0;
 	case PERF_RECORD_LOST: {
 		uint64_t lost;
 
@@ -560,7 +601,7 @@ static int enqueue(struct session *s, const struct perf_event_header *ev, uint64
 /* The timestamp of a kernel record, or false when it has none. */
 static bool record_time(struct session *s, const struct perf_event_header *ev, uint64_t *time)
 {
-	struct session_evsel *e = evsel_of(s, ev);
+	struct session_evsel *e = session_evsel_of(s, ev);
 
 	if (!e || !(e->attr.sample_type & PERF_SAMPLE_TIME))
 		return false;
@@ -645,6 +686,9 @@ int session_process(struct session *s, const struct session_ops *ops)
 			goto stop;
 	}
 	ret = flush_queue(s, UINT64_MAX, ops);
+	if (ret)
+		goto stop;
+	ret = session_defer_flush_all(s, ops);
 	if (ret)
 		goto stop;
 	if (ops->progress) {

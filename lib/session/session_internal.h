@@ -25,6 +25,51 @@ struct session_proc {
 	size_t nr_maps, cap_maps;
 };
 
+/*
+ * Deferred user callchains (session_deferred.c). Samples wait per thread
+ * for their PERF_RECORD_CALLCHAIN_DEFERRED; each thread also remembers its
+ * last SESSION_DEFER_RECENT records, so that a sample delivered after its
+ * own record (equal timestamps, CPUs whose clocks disagree, a record that
+ * sorted first across rounds) is stitched at once. Such a sample is one
+ * whose time is at most SESSION_DEFER_SKEW_NS after the record's: a later
+ * one with the same cookie belongs to a new kernel entry that reused it,
+ * and waits for the next record.
+ */
+#define SESSION_DEFER_RECENT 4
+#define SESSION_DEFER_SKEW_NS 100000ULL
+
+struct session_defer_held {
+	const struct perf_event_header *ev;
+	uint64_t offset, time, seq, cookie;
+	bool owned;      /* a copy (pipe input) */
+};
+
+struct session_defer_recent {
+	uint64_t cookie, time;
+	uint64_t *ips;   /* the user stack, context markers dropped */
+	size_t nr, cap;
+	bool valid;
+	bool used;       /* stitched a sample: not an orphan */
+};
+
+struct session_defer_thread {
+	struct session_defer_held *held;
+	size_t nr_held, cap_held;
+	struct session_defer_recent recent[SESSION_DEFER_RECENT];
+	unsigned int next_recent;
+};
+
+/* A thread as allocated: the public part first, then what only we see. */
+struct session_thread_priv {
+	struct session_thread pub;
+	struct session_defer_thread defer;
+};
+
+static inline struct session_thread_priv *session_thread_priv(struct session_thread *t)
+{
+	return (struct session_thread_priv *)t;
+}
+
 struct session_queued {
 	uint64_t time;
 	uint64_t seq;
@@ -71,7 +116,19 @@ struct session {
 	struct session_frame *frames;
 	size_t cap_frames;
 	uint64_t *uw_ips;
+
+	bool merge_deferred;
+	uint64_t defer_seq;
 };
+
+/* session.c */
+struct session_evsel *session_evsel_of(struct session *s, const struct perf_event_header *ev);
+/*
+ * Count sample, build its frames and hand it to ops->sample. user: the
+ * user stack of its deferred record (in place of the marker), or NULL.
+ */
+int session_emit_sample(struct session *s, struct session_sample *sm, const uint64_t *user,
+			size_t nr_user, const struct session_ops *ops);
 
 /* session_thread.c */
 struct session_thread *session_findnew_thread(struct session *s, pid_t pid, pid_t tid);
@@ -81,5 +138,20 @@ int session_add_map(struct session *s, struct session_thread *t, uint64_t start,
 		    const char *filename);
 int session_fork_thread(struct session *s, pid_t pid, pid_t tid, pid_t ppid, pid_t ptid);
 void session_threads_free(struct session *s);
+
+/* session_deferred.c */
+/* Does the callchain end in PERF_CONTEXT_USER_DEFERRED? Sets deferred and cookie. */
+bool session_defer_mark(struct session_sample *sm);
+/* A parsed sample with the marker: stitch it now or hold it. */
+int session_defer_sample(struct session *s, struct session_sample *sm,
+			 const struct session_ops *ops);
+int session_defer_record(struct session *s, const struct perf_event_header *ev,
+			 const struct session_ops *ops);
+/* The thread exits: its waiting samples go out without user part. */
+int session_defer_thread_exit(struct session *s, struct session_thread *t,
+			      const struct session_ops *ops);
+/* End of input: every waiting sample goes out, in time order. */
+int session_defer_flush_all(struct session *s, const struct session_ops *ops);
+void session_defer_thread_free(struct session_thread_priv *t);
 
 #endif

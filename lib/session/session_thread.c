@@ -148,7 +148,8 @@ static struct session_proc *proc_of(struct session *s, pid_t pid)
 static struct session_thread *thread_new(struct session *s, pid_t pid, pid_t tid,
 					 struct session_proc *proc)
 {
-	struct session_thread *t = calloc(1, sizeof(*t));
+	struct session_thread_priv *priv = calloc(1, sizeof(*priv));
+	struct session_thread *t = priv ? &priv->pub : NULL;
 	char name[24];
 
 	if (!t)
@@ -329,8 +330,10 @@ int session_fork_thread(struct session *s, pid_t pid, pid_t tid, pid_t ppid, pid
 
 void session_threads_free(struct session *s)
 {
-	for (size_t i = 0; i < s->nr_all_threads; i++)
+	for (size_t i = 0; i < s->nr_all_threads; i++) {
+		session_defer_thread_free(session_thread_priv(s->all_threads[i]));
 		free(s->all_threads[i]);
+	}
 	free(s->all_threads);
 	free(s->threads);
 	for (size_t i = 0; i < s->nr_procs; i++) {

@@ -511,6 +511,32 @@ struct symbol_dso *symbol_cache_kernel_dso(struct symbol_cache *c, uint64_t ip)
 	return c->kernel;
 }
 
+int symbol_lookup_plain(struct symbol_cache *c, struct symbol_dso *d, uint64_t addr,
+			struct symbol_frame *frame)
+{
+	const struct symbol_sym *s;
+
+	memset(frame, 0, sizeof(*frame));
+	if (!c || !d)
+		return 1;
+	if (!d->loaded)
+		dso_load(c, d);
+	if (d->changed)
+		return 1;
+	if (d->kind == SYMBOL_DSO_KERNEL || d->kind == SYMBOL_DSO_MODULE) {
+		s = symbol_table_find(&c->ksyms, addr);
+		if (s && s->owner != d->module)
+			s = NULL;
+	} else {
+		s = symbol_table_find(&d->table, addr);
+	}
+	if (s) {
+		frame->name = s->name;
+		frame->start = s->start;
+	}
+	return 1;
+}
+
 int symbol_lookup(struct symbol_cache *c, struct symbol_dso *d, uint64_t addr,
 		  struct symbol_frame *frames, int max)
 {

@@ -242,6 +242,9 @@ void ui_report_print(FILE *fp, struct hists *h, const struct hist_opts *hopts,
 		for (size_t k = 0; k < hopts->nr_keys; k++) {
 			size_t w = strlen(key_value(hopts->keys[k], e, buf, sizeof(buf)));
 
+			/* perf's width leaves out " (inlined)" */
+			if (hopts->keys[k] == HIST_KEY_SYM && e->frame.sym && e->frame.inlined)
+				w = 4 + strlen(e->frame.sym);
 			/* perf sizes unresolved symbols (and their DSO) generously. */
 			if (hopts->keys[k] == HIST_KEY_SYM && !e->frame.sym)
 				w = UNRESOLVED_WIDTH + 4 + 2;
@@ -265,6 +268,8 @@ void ui_report_print(FILE *fp, struct hists *h, const struct hist_opts *hopts,
 					fprintf(fp, "# %s: %s\n", k == HIST_KEY_SYM ? "symbol" :
 						hist_key_name(k), o->elided[k]);
 			fprintf(fp, "#\n# Total Lost Samples: %" PRIu64 "\n#\n", sec->lost_samples);
+			if (o->unwind_note)
+				fputs(o->unwind_note, fp);
 		}
 		{
 			double n = (double)sec->nr_samples;
