@@ -33,6 +33,7 @@ static const char report_usage[] =
 	"  -d, --dso LIST          only these shared objects\n"
 	"  -S, --symbols LIST      only these symbols\n"
 	"      --inline            show inlined functions in call graphs\n"
+	"      --no-inline         not even in stacks unwound from stack copies\n"
 	"      --header            print the recording's header info first\n"
 	"      --header-only       print only the header info\n"
 	"      --unwind-stats      print how the user stacks of stack copies were unwound\n"

@@ -26,6 +26,7 @@ static const char script_usage[] =
 	"                       (a leading + or - adds to or removes from the default)\n"
 	"      --folded         print collapsed stacks: comm;outer;...;inner COUNT\n"
 	"      --inline         show inlined functions as frames\n"
+	"      --no-inline      not even in stacks unwound from stack copies\n"
 	"      --kallsyms FILE  kernel symbols (default /proc/kallsyms)\n"
 	"      --symfs DIR      look for binaries under DIR\n"
 	"  -q, --quiet          no warnings\n"
