@@ -432,8 +432,12 @@ static int open_file(struct data_reader *r)
 
 	r->data_off = h.data_off;
 	r->data_declared = h.data_size;
-	/* A recording killed before its header was finished says 0 bytes. */
-	if (h.data_size == 0 || h.data_size > r->map_len - h.data_off) {
+	/*
+	 * A recording killed before its header was finished says 0 bytes and
+	 * has no features yet; a finished empty one has its features.
+	 */
+	if ((h.data_size == 0 && !(h.features[0] | h.features[1] | h.features[2] | h.features[3])) ||
+	    h.data_size > r->map_len - h.data_off) {
 		r->truncated = true;
 		r->data_end = r->map_len;
 	} else {
@@ -483,8 +487,12 @@ static int next_file(struct data_reader *r, const struct perf_event_header **ev,
 	struct perf_event_header h;
 	uint64_t left = r->data_end - r->pos;
 
-	if (left == 0)
+	if (left == 0) {
+		/* The file ended where a record did, but not where the header said. */
+		if (r->truncated && !r->warning[0])
+			goto truncated;
 		return 0;
+	}
 	if (left < sizeof(h) && r->truncated)
 		goto truncated;
 	if (left < sizeof(h))
@@ -526,10 +534,15 @@ static int next_file(struct data_reader *r, const struct perf_event_header **ev,
 	return 1;
 
 truncated:
-	snprintf(r->warning, sizeof(r->warning),
-		 "data section truncated at offset %#llx (header says %llu bytes, the file has %llu): read up to the last whole record",
-		 (unsigned long long)r->pos, (unsigned long long)r->data_declared,
-		 (unsigned long long)(r->map_len - r->data_off));
+	if (r->data_declared)
+		snprintf(r->warning, sizeof(r->warning),
+			 "data section truncated at offset %#llx (header says %llu bytes, the file has %llu): read up to the last whole record",
+			 (unsigned long long)r->pos, (unsigned long long)r->data_declared,
+			 (unsigned long long)(r->map_len - r->data_off));
+	else
+		snprintf(r->warning, sizeof(r->warning),
+			 "data section truncated at offset %#llx (the header was never finished): read up to the last whole record",
+			 (unsigned long long)r->pos);
 	r->pos = r->data_end;
 	return 0;
 }
