@@ -381,6 +381,17 @@ static bool section_ok(const struct data_reader *r, uint64_t off, uint64_t size)
 	return off <= r->map_len && size <= r->map_len - off;
 }
 
+static bool looks_like_record(const struct data_reader *r, uint64_t off)
+{
+	struct perf_event_header h;
+
+	if (r->map_len - off < sizeof(h))
+		return false;
+	memcpy(&h, r->map + off, sizeof(h));
+	return h.type > 0 && h.type < PERF_RECORD_USER_TYPE_START + 64 && h.size >= sizeof(h) &&
+	       h.size <= r->map_len - off;
+}
+
 static int open_file(struct data_reader *r)
 {
 	struct file_header h;
@@ -433,10 +444,10 @@ static int open_file(struct data_reader *r)
 	r->data_off = h.data_off;
 	r->data_declared = h.data_size;
 	/*
-	 * A recording killed before its header was finished says 0 bytes and
-	 * has no features yet; a finished empty one has its features.
+	 * A recording killed before its header was finished says 0 bytes, and
+	 * records follow; a finished empty one has its feature index there.
 	 */
-	if ((h.data_size == 0 && !(h.features[0] | h.features[1] | h.features[2] | h.features[3])) ||
+	if ((h.data_size == 0 && looks_like_record(r, h.data_off)) ||
 	    h.data_size > r->map_len - h.data_off) {
 		r->truncated = true;
 		r->data_end = r->map_len;
