@@ -43,6 +43,8 @@ struct data_reader {
 	size_t map_len;
 	uint64_t data_off, data_end, pos;
 	bool truncated;       /* the file ends before the data section does */
+	void **copies;        /* aligned copies of misaligned records, until close */
+	size_t nr_copies;
 	uint64_t data_declared;
 
 	/* pipe mode: one record at a time */
@@ -496,6 +498,7 @@ static int open_file(struct data_reader *r)
 static int next_file(struct data_reader *r, const struct perf_event_header **ev, uint64_t *offset)
 {
 	struct perf_event_header h;
+	uint64_t payload = 0;
 	uint64_t left = r->data_end - r->pos;
 
 	if (left == 0) {
@@ -526,22 +529,37 @@ static int next_file(struct data_reader *r, const struct perf_event_header **ev,
 				 (unsigned long long)r->pos, h.size, (unsigned long long)r->data_end);
 	}
 	if (h.type == PERF_RECORD_AUXTRACE && h.size >= sizeof(h) + 8) {
-		uint64_t payload;
-
 		/* AUX trace data follows its record, outside header.size. */
 		memcpy(&payload, r->map + r->pos + sizeof(h), 8);
 		if (payload > left - h.size)
 			return set_error(r, -EINVAL,
 					 "offset %#llx: AUX trace payload of %llu bytes runs past the data section",
 					 (unsigned long long)r->pos, (unsigned long long)payload);
-		*ev = (const void *)(r->map + r->pos);
-		*offset = r->pos;
-		r->pos += h.size + payload;
-		return 1;
 	}
-	*ev = (const void *)(r->map + r->pos);
 	*offset = r->pos;
-	r->pos += h.size;
+	if (r->pos % 8) {
+		/*
+		 * After a record whose size is not a multiple of 8 (not the
+		 * kernel's, but a file may hold one) the rest are misaligned:
+		 * hand out aligned copies that live as long as the map does.
+		 */
+		void **grown = realloc(r->copies, (r->nr_copies + 1) * sizeof(*grown));
+		void *copy = malloc(h.size);
+
+		if (!grown || !copy) {
+			free(copy);
+			if (grown)
+				r->copies = grown;
+			return set_error(r, -ENOMEM, "out of memory");
+		}
+		r->copies = grown;
+		memcpy(copy, r->map + r->pos, h.size);
+		r->copies[r->nr_copies++] = copy;
+		*ev = copy;
+	} else {
+		*ev = (const void *)(r->map + r->pos);
+	}
+	r->pos += h.size + payload;
 	return 1;
 
 truncated:
@@ -837,6 +855,9 @@ void data_reader_close(struct data_reader *r)
 	for (size_t i = 0; i < r->nr_attrs; i++)
 		free(r->attrs[i].ids);
 	free(r->attrs);
+	for (size_t i = 0; i < r->nr_copies; i++)
+		free(r->copies[i]);
+	free(r->copies);
 	for (size_t i = 0; i < r->nr_strings; i++)
 		free(r->strings[i]);
 	free(r->strings);

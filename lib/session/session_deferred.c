@@ -268,7 +268,8 @@ int session_defer_thread_exit(struct session *s, struct session_thread *t,
 		held_release(&dt->held[i]);
 	}
 	/* On a stop, what was not handed on stays for session_free. */
-	memmove(dt->held, dt->held + i, (dt->nr_held - i) * sizeof(*dt->held));
+	if (i)
+		memmove(dt->held, dt->held + i, (dt->nr_held - i) * sizeof(*dt->held));
 	dt->nr_held -= i;
 	for (unsigned int k = 0; k < SESSION_DEFER_RECENT; k++)
 		recent_drop(s, &dt->recent[k]);

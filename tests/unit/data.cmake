@@ -13,3 +13,11 @@ add_test(NAME data_writer_perf
          COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/../cli/data-writer-perf.sh
                  $<TARGET_FILE:data-writer-gen>)
 set_tests_properties(data_writer_perf PROPERTIES SKIP_RETURN_CODE 77)
+
+# The reader: files from the writer, damaged copies, hand-built pipe streams
+# fed through real pipes, and real `perf record` output checked against
+# `perf report -D` (those two cases skip when perf is missing or cannot record).
+add_executable(test_data_reader ${CMAKE_CURRENT_LIST_DIR}/test_data_reader.c)
+target_link_libraries(test_data_reader PRIVATE sframetrace_core PkgConfig::CMOCKA)
+add_test(NAME unit.data_reader COMMAND test_data_reader)
+set_tests_properties(unit.data_reader PROPERTIES LABELS unit TIMEOUT 180)
