@@ -5,6 +5,7 @@
  * perf 6.1's map__new()/dso__set_basename() so the Shared Object column
  * and script's "(...)" read the same.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -151,6 +152,8 @@ void symbol_cache_free(struct symbol_cache *c)
 	free(c->debug_dir);
 	free(c->tmp_dir);
 	free(c->debuginfo_path);
+	if (c->demangle_lib)
+		dlclose(c->demangle_lib);
 	free(c);
 }
 

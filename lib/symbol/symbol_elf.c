@@ -157,9 +157,11 @@ static int read_symbols(struct symbol_dso *d)
 		if (!vaddr_to_offset(d, sym.st_value, &off))
 			continue;
 		ret = symbol_table_add(&d->table, off, sym.st_size, GELF_ST_BIND(sym.st_info),
-				       (uint8_t)type, name, 0);
+				       (uint8_t)type, symbol_demangle(d->cache, name), 0);
 		if (ret)
 			return ret;
+		/* addr2line (perf's inline names) keeps the raw name */
+		d->table.syms[d->table.nr - 1].a2l_name = name;
 	}
 	ret = symbol_table_sort(&d->table);
 	if (ret)

@@ -158,7 +158,15 @@ struct symbol_cache {
 	struct symbol_dso **modules;
 	size_t nr_modules;
 	struct symbol_table ksyms;      /* kernel and modules, absolute */
+
+	/* C++ demangling through libstdc++, looked up on first need */
+	bool demangle_tried;
+	void *demangle_lib;
+	void *demangle;
 };
+
+/* symbol_demangle.c: perf's default view of a C++ name (others unchanged). */
+const char *symbol_demangle(struct symbol_cache *c, const char *name);
 
 struct symbol_build_id {
 	struct symbol_build_id *next;
