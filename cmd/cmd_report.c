@@ -210,6 +210,7 @@ static int on_sample(void *ctx, struct session *s, struct session_sample *sm)
 	hs.nr_frames = report_resolve_frames(&r->in, sm,
 					     r->hopts.children || r->hopts.graph ? SIZE_MAX : 1);
 	hs.frames = r->in.frames;
+	hs.self = hs.nr_frames ? &r->in.self_frame : NULL;
 	return hists_add_sample(h, &hs) < 0 ? -ENOMEM : 0;
 }
 
@@ -269,6 +270,14 @@ static int report_run(struct report *r)
 		if (st->nr_bad_samples)
 			fprintf(stderr, "sframetrace report: warning: %llu samples did not parse\n",
 				(unsigned long long)st->nr_bad_samples);
+		/* kernel-abi.md: markers without any record is a recording set up wrong. */
+		if (st->nr_deferred_samples && !st->nr_deferred_records)
+			fprintf(stderr, "sframetrace report: warning: %llu samples wait for deferred user callchains but the file has none (recorded without defer_output on the tracking event, or the records were lost): their user frames are missing\n",
+				(unsigned long long)st->nr_deferred_samples);
+		else if (st->nr_deferred_unmatched)
+			fprintf(stderr, "sframetrace report: warning: %llu of %llu samples got no deferred user callchain (record lost, or the thread exited first): kernel frames only\n",
+				(unsigned long long)st->nr_deferred_unmatched,
+				(unsigned long long)st->nr_deferred_samples);
 	}
 	return 0;
 }

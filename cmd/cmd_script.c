@@ -2,7 +2,10 @@
  * sframetrace script: print every sample of a perf.data file as perf
  * script does (comm, tid, cpu, time, period, event, then the stack one
  * frame per line), with -F field selection, or as folded stacks
- * ("comm;outer;...;inner count") for flame-graph tools.
+ * ("comm;outer;...;inner count") for flame-graph tools. Deferred user
+ * callchains are stitched by the session; --show-deferred also prints each
+ * PERF_RECORD_CALLCHAIN_DEFERRED and --no-merge-callchains shows the two
+ * halves as the kernel wrote them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,6 +32,10 @@ static const char script_usage[] =
 	"      --no-inline      not even in stacks unwound from stack copies\n"
 	"      --kallsyms FILE  kernel symbols (default /proc/kallsyms)\n"
 	"      --symfs DIR      look for binaries under DIR\n"
+	"      --show-deferred  also print each deferred user callchain record\n"
+	"      --no-merge-callchains\n"
+	"                       do not stitch deferred user callchains to their\n"
+	"                       samples: print the kernel part and the cookie\n"
 	"  -q, --quiet          no warnings\n"
 	"  -h, --help           show the manual\n";
 
@@ -50,7 +57,10 @@ static const struct {
 #define F_DEFAULT (F_COMM | F_TID | F_CPU | F_TIME | F_PERIOD | F_EVENT | F_IP | F_SYM | \
 		   F_SYMOFF | F_DSO)
 
-enum { OPT_FOLDED = 256, OPT_INLINE, OPT_NO_INLINE, OPT_KALLSYMS, OPT_SYMFS };
+enum {
+	OPT_FOLDED = 256, OPT_INLINE, OPT_NO_INLINE, OPT_KALLSYMS, OPT_SYMFS, OPT_SHOW_DEFERRED,
+	OPT_MERGE, OPT_NO_MERGE,
+};
 
 struct folded_stack {
 	char *key;
@@ -67,6 +77,11 @@ struct script {
 	size_t nr_stacks, cap_stacks;
 	char *buf;
 	size_t buf_cap;
+	bool show_deferred;
+	bool merge;              /* stitch deferred user callchains (default) */
+	/* a deferred record's frames, for --show-deferred */
+	struct session_frame *dframes;
+	size_t cap_dframes;
 };
 
 static int parse_fields(const char *arg, unsigned int *out)
@@ -275,6 +290,82 @@ static int on_sample(void *ctx, struct session *s, struct session_sample *sm)
 
 		print_frame_line(sc, f, f->addr, true);
 	}
+	/* Unstitched: where the user half would be. */
+	if (sm->deferred && !sm->deferred_stitched && !sc->merge)
+		fprintf(fp, "\t(deferred user callchain: cookie %#" PRIx64 ")\n", sm->cookie);
+	fputc('\n', fp);
+	return 0;
+}
+
+/*
+ * --show-deferred: a PERF_RECORD_CALLCHAIN_DEFERRED as one line in the
+ * shape of a sample's, then its user stack as resolved against the
+ * thread's maps at the record's time.
+ */
+static int on_record(void *ctx, struct session *s, const struct perf_event_header *ev,
+		     uint64_t time)
+{
+	struct script *sc = ctx;
+	FILE *fp = stdout;
+	unsigned int fl = sc->fields;
+	struct session_sample fake = { 0 };
+	struct session_deferred d;
+	struct session_thread *t;
+	size_t n = 0;
+	char comm[24];
+
+	(void)time;
+	if (ev->type != PERF_RECORD_CALLCHAIN_DEFERRED_TYPE || sc->folded)
+		return 0;
+	if (session_parse_deferred(s, ev, &d) < 0) {
+		if (!sc->in.quiet)
+			fprintf(stderr, "sframetrace script: warning: a deferred callchain record is cut short\n");
+		return 0;
+	}
+	if (d.nr > sc->cap_dframes) {
+		struct session_frame *grown = realloc(sc->dframes, d.nr * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		sc->dframes = grown;
+		sc->cap_dframes = d.nr;
+	}
+	t = d.has_tid ? session_find_thread(s, (pid_t)d.tid) : NULL;
+	for (uint64_t i = 0; i < d.nr; i++) {
+		uint64_t ip;
+
+		memcpy(&ip, &d.ips[i], 8);
+		if (ip >= PERF_CONTEXT_MAX)   /* a leading PERF_CONTEXT_USER */
+			continue;
+		session_resolve_frame(s, t, PERF_RECORD_MISC_USER, ip, &sc->dframes[n++]);
+	}
+	fake.thread = t;
+	fake.frames = sc->dframes;
+	fake.nr_frames = n;
+	n = report_resolve_frames(&sc->in, &fake, SIZE_MAX);
+	if (d.cpu == (uint32_t)-1)
+		fl &= ~F_CPU;
+	if (!d.has_time)
+		fl &= ~F_TIME;
+	snprintf(comm, sizeof(comm), ":%u", d.tid);
+	if (fl & F_COMM)
+		fprintf(fp, "%s ", t ? t->comm : comm);
+	if ((fl & F_PID) && (fl & F_TID))
+		fprintf(fp, "%5u/%-5u ", d.pid, d.tid);
+	else if (fl & F_PID)
+		fprintf(fp, "%5u ", d.pid);
+	else if (fl & F_TID)
+		fprintf(fp, "%5u ", d.tid);
+	if (fl & F_CPU)
+		fprintf(fp, "[%03u] ", d.cpu);
+	if (fl & F_TIME)
+		fprintf(fp, "%5" PRIu64 ".%06" PRIu64 ": ", d.time / 1000000000,
+			d.time % 1000000000 / 1000);
+	fprintf(fp, "PERF_RECORD_CALLCHAIN_DEFERRED cookie %#" PRIx64 " nr %" PRIu64 "\n",
+		d.cookie, d.nr);
+	if (fl & (F_IP | F_SYM | F_DSO))
+		for (size_t i = 0; i < n; i++)
+			print_frame_line(sc, &sc->in.frames[i], sc->in.frames[i].addr, true);
 	fputc('\n', fp);
 	return 0;
 }
@@ -313,11 +404,14 @@ int cmd_script(int argc, char **argv)
 		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },
 		{ "kallsyms", required_argument, NULL, OPT_KALLSYMS },
 		{ "symfs", required_argument, NULL, OPT_SYMFS },
+		{ "show-deferred", no_argument, NULL, OPT_SHOW_DEFERRED },
+		{ "merge-callchains", no_argument, NULL, OPT_MERGE },
+		{ "no-merge-callchains", no_argument, NULL, OPT_NO_MERGE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct script sc = { .fields = F_DEFAULT };
+	struct script sc = { .fields = F_DEFAULT, .merge = true };
 	struct symbol_opts sopts = { 0 };
 	struct session_ops ops = { .sample = on_sample, .ctx = &sc };
 	const char *input = "perf.data";
@@ -336,6 +430,9 @@ int cmd_script(int argc, char **argv)
 		case OPT_NO_INLINE: sc.in.no_inline = true; break;
 		case OPT_KALLSYMS: sopts.kallsyms = optarg; break;
 		case OPT_SYMFS: sopts.symfs = optarg; break;
+		case OPT_SHOW_DEFERRED: sc.show_deferred = true; break;
+		case OPT_MERGE: sc.merge = true; break;
+		case OPT_NO_MERGE: sc.merge = false; break;
 		case 'q': sopts.quiet = true; sc.in.quiet = true; break;
 		case 'h': return cmd_show_help("script", script_usage);
 		case ':':
@@ -366,6 +463,9 @@ int cmd_script(int argc, char **argv)
 	}
 	if (session_nr_evsels(sc.in.session) <= 1)
 		sc.name_width = 0;
+	session_set_merge_deferred(sc.in.session, sc.merge);
+	if (sc.show_deferred)
+		ops.record = on_record;
 	ret = report_input_process(&sc.in, &ops);
 	if (ret == 0 && sc.folded)
 		ret = print_folded(&sc);
@@ -373,6 +473,7 @@ int cmd_script(int argc, char **argv)
 		free(sc.stacks[i].key);
 	free(sc.stacks);
 	free(sc.buf);
+	free(sc.dframes);
 	report_input_close(&sc.in);
 	fflush(stdout);
 	return ret < 0 ? EXIT_ERROR : 0;

@@ -282,6 +282,23 @@ size_t report_resolve_frames(struct report_input *in, const struct session_sampl
 				h->srcline = session_intern(in->session, line);
 			}
 		}
+		/*
+		 * perf's entry for the sampled address names its real symbol,
+		 * even where the call graph shows the inline chain there.
+		 */
+		if (i == 0) {
+			in->self_frame = in->frames[n - 1];
+			if (f->dso && (k > 1 || sf[0].inlined)) {
+				struct symbol_frame plain;
+
+				symbol_lookup_plain(in->syms, f->dso, f->addr, &plain);
+				in->self_frame.sym = plain.name;
+				in->self_frame.sym_start = plain.start;
+				in->self_frame.inlined = false;
+			} else {
+				in->self_frame = in->frames[0];
+			}
+		}
 	}
 	return n;
 }

@@ -34,6 +34,7 @@ struct report_input {
 	struct session *session;
 	struct hist_frame *frames;
 	size_t cap_frames;
+	struct hist_frame self_frame;   /* the sampled address's own symbol */
 	bool inline_frames;
 	bool inline_unwound;        /* inline chains for unwound frames (perf's default) */
 	bool no_inline;             /* --no-inline */
@@ -63,7 +64,10 @@ void report_input_close(struct report_input *in);
 /* Run the session; prints errors and warnings. 0 or -errno. */
 int report_input_process(struct report_input *in, const struct session_ops *ops);
 
-/* Symbolize sample's first max frames into in->frames (innermost first). */
+/*
+ * Symbolize sample's first max frames into in->frames (innermost first),
+ * and the sampled address's plain symbol into in->self_frame.
+ */
 size_t report_resolve_frames(struct report_input *in, const struct session_sample *s, size_t max);
 
 /* perf's level character for a cpumode: '.', 'k', 'H', 'g', 'u'. */

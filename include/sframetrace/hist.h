@@ -47,6 +47,8 @@ struct hist_sample {
 	uint64_t period;
 	const struct hist_frame *frames;   /* innermost first */
 	size_t nr_frames;
+	/* the sample's own entry, when it differs from frames[0] (an inline chain there) */
+	const struct hist_frame *self;
 };
 
 /* A call-graph tree node; children sorted by hits when output. */

@@ -305,7 +305,7 @@ int hists_add_sample(struct hists *h, const struct hist_sample *s)
 	h->stamp++;
 	h->total_period += s->period;
 	h->nr_samples++;
-	e = entry_findnew(h, s, &s->frames[0]);
+	e = entry_findnew(h, s, s->self ? s->self : &s->frames[0]);
 	if (!e)
 		return -ENOMEM;
 	e->period_self += s->period;
@@ -371,6 +371,13 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return a < b ? -1 : a > b;
 }
 
+static int cmp_wrap(uint64_t a, uint64_t b)
+{
+	int64_t d = (int64_t)(a - b);
+
+	return d < 0 ? -1 : d > 0;
+}
+
 /* Order of one sort key, ascending: perf's output order for that key. */
 static int key_cmp(enum hist_key k, const struct hist_entry *a, const struct hist_entry *b,
 		   bool by_name)
@@ -379,14 +386,15 @@ static int key_cmp(enum hist_key k, const struct hist_entry *a, const struct his
 	case HIST_KEY_COMM: return cmp_str(a->comm, b->comm);
 	case HIST_KEY_DSO: return cmp_str(a->frame.dso, b->frame.dso);
 	case HIST_KEY_SYM:
+		/* perf compares addresses by their signed 64-bit difference */
 		if (a->frame.sym && b->frame.sym) {
 			if (by_name)
 				return strcmp(a->frame.sym, b->frame.sym);
-			return cmp_u64(a->frame.sym_start, b->frame.sym_start);
+			return cmp_wrap(a->frame.sym_start, b->frame.sym_start);
 		}
 		if (!a->frame.sym && !b->frame.sym)
 			/* perf's output sort leaves unresolved ones in collapse order */
-			return by_name ? 0 : cmp_u64(a->frame.addr, b->frame.addr);
+			return by_name ? 0 : cmp_wrap(a->frame.addr, b->frame.addr);
 		return a->frame.sym ? -1 : 1;
 	case HIST_KEY_PID:
 	case HIST_KEY_TID: return (a->tid > b->tid) - (a->tid < b->tid);

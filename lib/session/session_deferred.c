@@ -23,7 +23,10 @@
  * so reuse within a thread's last few records does not happen in practice;
  * the window only needs to exceed clock skew.) A remembered record that no
  * sample used by the time it is pushed out, its thread exits or the input
- * ends is counted as an orphan.
+ * ends is counted as an orphan. A thread never holds more than
+ * SESSION_DEFER_MAX_HELD samples: past that the older half goes out
+ * without user part (a file whose records never come would otherwise keep
+ * every sample until the end).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -143,6 +146,24 @@ static struct session_defer_recent *recent_find(struct session_defer_thread *dt,
 	return NULL;
 }
 
+/* Hand the oldest n held samples of t on without user part. */
+static int held_flush_oldest(struct session *s, struct session_thread *t,
+			     struct session_defer_thread *dt, size_t n, const struct session_ops *ops)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < n && i < dt->nr_held && !ret; i++) {
+		ret = held_emit(s, t, &dt->held[i], NULL, ops);
+		held_release(&dt->held[i]);
+	}
+	/* On a stop, what was not handed on stays for session_free. */
+	if (i)
+		memmove(dt->held, dt->held + i, (dt->nr_held - i) * sizeof(*dt->held));
+	dt->nr_held -= i;
+	return ret;
+}
+
 int session_defer_sample(struct session *s, struct session_sample *sm,
 			 const struct session_ops *ops)
 {
@@ -155,6 +176,12 @@ int session_defer_sample(struct session *s, struct session_sample *sm,
 		sm->deferred_stitched = true;
 		s->stats.nr_deferred_stitched++;
 		return session_emit_sample(s, sm, r->ips, r->nr, ops);
+	}
+	if (dt->nr_held >= SESSION_DEFER_MAX_HELD) {
+		int ret = held_flush_oldest(s, sm->thread, dt, dt->nr_held / 2, ops);
+
+		if (ret)
+			return ret;
 	}
 	if (dt->nr_held == dt->cap_held) {
 		size_t n = dt->cap_held ? dt->cap_held * 2 : 8;
@@ -204,7 +231,7 @@ static struct session_defer_recent *recent_add(struct session *s, struct session
 	for (uint64_t i = 0; i < d->nr; i++) {
 		uint64_t ip;
 
-		memcpy(&ip, &d->ips[i], 8);   /* no alignment promise from the reader */
+		memcpy(&ip, &d->ips[i], 8);   /* wherever the record sits */
 		/* Patch versions put PERF_CONTEXT_USER first; 7.1.5 writes raw ips. */
 		if (ip >= PERF_CONTEXT_MAX)
 			continue;
@@ -260,17 +287,8 @@ int session_defer_thread_exit(struct session *s, struct session_thread *t,
 			      const struct session_ops *ops)
 {
 	struct session_defer_thread *dt = &session_thread_priv(t)->defer;
-	size_t i;
-	int ret = 0;
+	int ret = held_flush_oldest(s, t, dt, dt->nr_held, ops);
 
-	for (i = 0; i < dt->nr_held && !ret; i++) {
-		ret = held_emit(s, t, &dt->held[i], NULL, ops);
-		held_release(&dt->held[i]);
-	}
-	/* On a stop, what was not handed on stays for session_free. */
-	if (i)
-		memmove(dt->held, dt->held + i, (dt->nr_held - i) * sizeof(*dt->held));
-	dt->nr_held -= i;
 	for (unsigned int k = 0; k < SESSION_DEFER_RECENT; k++)
 		recent_drop(s, &dt->recent[k]);
 	return ret;

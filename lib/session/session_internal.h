@@ -37,6 +37,12 @@ struct session_proc {
  */
 #define SESSION_DEFER_RECENT 4
 #define SESSION_DEFER_SKEW_NS 100000ULL
+/*
+ * A thread holding this many samples (a recording whose records never
+ * come) hands the older half on without user part, so that memory stays
+ * bounded; one kernel entry rarely has a fraction of this many samples.
+ */
+#define SESSION_DEFER_MAX_HELD 65536
 
 struct session_defer_held {
 	const struct perf_event_header *ev;

@@ -263,7 +263,7 @@ static int synth_plt(struct symbol_dso *d, Elf *elf)
 		}
 		if (gelf_getsym(syms, (int)symidx, &sym))
 			name = elf_strptr(elf, dynsh.sh_link, sym.st_name);
-		if (asprintf(&full, "%s@plt", name ? name : "") < 0) {
+		if (asprintf(&full, "%s@plt", name ? symbol_demangle(c, name) : "") < 0) {
 			ret = -ENOMEM;
 			break;
 		}
