@@ -37,8 +37,8 @@ static const char report_usage[] =
 	"      --header            print the recording's header info first\n"
 	"      --header-only       print only the header info\n"
 	"      --unwind-stats      print how the user stacks of stack copies were unwound\n"
-	"      --unwinder MODE     sframe (SFrame, then DWARF CFI, then frame pointer; default)\n"
-	"                          or dwarf (DWARF CFI only, as perf) for stack copies\n"
+	"      --unwinder MODE     sframe (SFrame, then DWARF CFI, then frame pointer) or\n"
+	"                          dwarf (DWARF CFI only, as perf); default: as recorded\n"
 	"      --kallsyms FILE     kernel symbols (default /proc/kallsyms)\n"
 	"      --symfs DIR         look for binaries under DIR\n"
 	"  -q, --quiet             rows only, no # header lines or warnings\n"
@@ -380,8 +380,10 @@ int cmd_report(int argc, char **argv)
 		case OPT_UNWINDER:
 			if (!strcmp(optarg, "dwarf")) {
 				r.in.unwind_mode = UNWIND_DWARF;
+				r.in.unwind_mode_set = true;
 			} else if (!strcmp(optarg, "sframe")) {
 				r.in.unwind_mode = UNWIND_SFRAME;
+				r.in.unwind_mode_set = true;
 			} else {
 				fprintf(stderr, "sframetrace report: --unwinder: 'sframe' or 'dwarf', not '%s'\n",
 					optarg);

@@ -11,6 +11,9 @@
 
 #include "report_input.h"
 
+/* perf's x86 register bits BP, SP, IP: what sframe mode records. */
+#define SFRAME_MODE_REGS ((1ULL << 6) | (1ULL << 7) | (1ULL << 8))
+
 static int find_map(void *ctx, uint64_t pc, struct unwind_map *out)
 {
 	struct report_input *in = ctx;
@@ -47,12 +50,28 @@ static int unwind_user(void *ctx, struct session *s, const struct session_sample
 /* Files with user stack copies get an unwinder; the others do not need one. */
 static int setup_unwinder(struct report_input *in, const char *symfs)
 {
-	struct unwind_opts uo = { .mode = in->unwind_mode, .symfs = symfs };
+	struct unwind_opts uo = { .symfs = symfs };
 	struct session_unwinder hook = { .unwind = unwind_user, .ctx = in };
 	int ret;
 
 	if (!in->has_copies)
 		return 0;
+	/*
+	 * A dwarf-mode recording (perf's, or ours) asked for DWARF unwinding:
+	 * it saved every register CFI may need. An sframe-mode one saved ip,
+	 * sp and bp only, for SFrame first.
+	 */
+	if (!in->unwind_mode_set) {
+		in->unwind_mode = UNWIND_SFRAME;
+		for (size_t i = 0; i < session_nr_evsels(in->session); i++) {
+			const struct perf_event_attr *a = &session_evsel(in->session, i)->attr;
+
+			if ((a->sample_type & PERF_SAMPLE_REGS_USER) &&
+			    (a->sample_regs_user & ~SFRAME_MODE_REGS))
+				in->unwind_mode = UNWIND_DWARF;
+		}
+	}
+	uo.mode = in->unwind_mode;
 	ret = unwinder_new(&in->unwinder, &uo);
 	if (ret < 0)
 		return ret;

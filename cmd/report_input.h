@@ -46,6 +46,7 @@ struct report_input {
 	struct report_sym_cache *sym_cache;   /* without --inline only */
 	/* report-time unwinding of stack copies (sframe and dwarf recordings) */
 	enum unwind_mode unwind_mode;
+	bool unwind_mode_set;       /* --unwinder given; else chosen from the file */
 	struct unwinder *unwinder;
 	struct unwind_stats unwind_stats;
 	const struct session_thread *unwind_thread;
