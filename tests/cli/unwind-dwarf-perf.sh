@@ -13,10 +13,11 @@
 #    same order, and for at least 95% of them the same frame lines
 #    (addresses included: perf shows a caller's return address - 1); the
 #    differing samples are shown when there are any;
-#  - report --unwinder dwarf (DWARF CFI only, as perf unwinds; the default
-#    is SFrame first for every stack copy, see sframetrace-report(1)): the
-#    same --children rows as perf report, and --unwind-stats counts steps
-#    by DWARF CFI and none by SFrame.
+#  - report --unwinder dwarf (DWARF CFI only, as perf unwinds; also the
+#    default for a dwarf recording, see sframetrace-report(1)): the same
+#    --children rows as perf report, and --unwind-stats counts steps by
+#    DWARF CFI and none by SFrame; the default must count none by SFrame
+#    either.
 # Environment: SFT_BIN, SFT_SRC. Exit 77 (skip) with the reason when perf,
 # gcc with --gsframe or perf_event_open is missing.
 set -u
@@ -122,9 +123,15 @@ for p in $UW_PROGS; do
 	else
 		echo "ok: $p: --unwinder dwarf: $ncfi steps by DWARF CFI, none by SFrame"
 	fi
-	# The default unwinder (SFrame first, per the man page) on a dwarf file.
-	"$SFT_BIN" report --unwind-stats -i "$f" >"$f.dstats" 2>/dev/null &&
-		echo "note: $p: default unwinder on perf's dwarf file: $(grep 'frames:' "$f.dstats" | sed 's/^ *//')"
+	# The default unwinder on a dwarf recording is DWARF CFI only too.
+	"$SFT_BIN" report --unwind-stats -i "$f" >"$f.dstats" 2>/dev/null ||
+		bad "$p: sframetrace report --unwind-stats failed"
+	dsf=$(sed -n 's/.*frames: *\([0-9]*\) by SFrame.*/\1/p' "$f.dstats" | head -n 1)
+	if [ "${dsf:-x}" != 0 ]; then
+		bad "$p: the default unwinder took ${dsf:-?} steps by SFrame on a dwarf recording (want none)"
+	else
+		echo "ok: $p: default unwinder on a dwarf recording: DWARF CFI only"
+	fi
 done
 
 finish "sframetrace report and script unwind perf's --call-graph dwarf files as perf does"
