@@ -514,6 +514,18 @@ struct symbol_dso *symbol_cache_kernel_dso(struct symbol_cache *c, uint64_t ip)
 	return c->kernel;
 }
 
+/* The symbol-table entry at addr in d (kallsyms for the kernel and modules). */
+static const struct symbol_sym *table_find(struct symbol_cache *c, struct symbol_dso *d,
+					   uint64_t addr)
+{
+	const struct symbol_sym *s;
+
+	if (d->kind != SYMBOL_DSO_KERNEL && d->kind != SYMBOL_DSO_MODULE)
+		return symbol_table_find(&d->table, addr);
+	s = symbol_table_find(&c->ksyms, addr);
+	return s && s->owner == d->module ? s : NULL;
+}
+
 int symbol_lookup_plain(struct symbol_cache *c, struct symbol_dso *d, uint64_t addr,
 			struct symbol_frame *frame)
 {
@@ -526,13 +538,7 @@ int symbol_lookup_plain(struct symbol_cache *c, struct symbol_dso *d, uint64_t a
 		dso_load(c, d);
 	if (d->changed)
 		return 1;
-	if (d->kind == SYMBOL_DSO_KERNEL || d->kind == SYMBOL_DSO_MODULE) {
-		s = symbol_table_find(&c->ksyms, addr);
-		if (s && s->owner != d->module)
-			s = NULL;
-	} else {
-		s = symbol_table_find(&d->table, addr);
-	}
+	s = table_find(c, d, addr);
 	if (s) {
 		frame->name = s->name;
 		frame->start = s->start;
@@ -560,13 +566,7 @@ int symbol_lookup(struct symbol_cache *c, struct symbol_dso *d, uint64_t addr,
 		if (n)
 			return n;
 	}
-	if (d->kind == SYMBOL_DSO_KERNEL || d->kind == SYMBOL_DSO_MODULE) {
-		s = symbol_table_find(&c->ksyms, addr);
-		if (s && s->owner != d->module)
-			s = NULL;
-	} else {
-		s = symbol_table_find(&d->table, addr);
-	}
+	s = table_find(c, d, addr);
 	if (s) {
 		frames[0].name = s->name;
 		frames[0].start = s->start;
