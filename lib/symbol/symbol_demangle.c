@@ -95,7 +95,19 @@ const char *symbol_demangle(struct symbol_cache *c, const char *name)
 		free(full);
 		return name;
 	}
-	out = strip_signature(full);
+	/* libiberty keeps special names whole: thunks, vtables, guards ... */
+	out = strncmp(full, "virtual thunk to ", 17) == 0 ||
+	      strncmp(full, "non-virtual thunk to ", 21) == 0 ||
+	      strncmp(full, "covariant return thunk to ", 26) == 0 ||
+	      strncmp(full, "vtable for ", 11) == 0 || strncmp(full, "VTT for ", 8) == 0 ||
+	      strncmp(full, "construction vtable for ", 24) == 0 ||
+	      strncmp(full, "typeinfo for ", 13) == 0 ||
+	      strncmp(full, "typeinfo name for ", 18) == 0 ||
+	      strncmp(full, "guard variable for ", 19) == 0 ||
+	      strncmp(full, "transaction clone for ", 22) == 0 ||
+	      strncmp(full, "reference temporary ", 20) == 0
+		      ? full
+		      : strip_signature(full);
 	out = symbol_strings_add(&c->strings, out, strlen(out));
 	free(full);
 	return out ? out : name;
