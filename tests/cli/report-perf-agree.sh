@@ -40,7 +40,17 @@ perf record -N -g -e cpu-clock -o - -- ./hot 300 >"$tmp/p.pipe" 2>"$tmp/p.rec.er
 perf record -N -g -e cpu-clock -o - -- sh -c "$multi" >"$tmp/mp.pipe" 2>"$tmp/mp.rec.err" ||
 	{ echo "FAIL: perf record -o - exited $?: $(head -n 3 "$tmp/mp.rec.err")"; exit 1; }
 
-for f in g mg n mn a; do
+# C++: perf shows demangled names (methods, templates, lambdas, thunks).
+cxx=
+if command -v g++ >/dev/null 2>&1 &&
+	g++ -O1 -fno-omit-frame-pointer -o "$tmp/cxx_hot" "$SFT_SRC/tests/progs/cxx_hot.cc" 2>"$tmp/gxx.err"; then
+	perf_record cxx -g -e cpu-clock -o "$tmp/cxx.data" -- ./cxx_hot 3000
+	cxx=cxx
+else
+	echo "note: no g++ here: the C++ names case is left out"
+fi
+
+for f in g mg n mn a $cxx; do
 	echo "$f.data: $(perf_samples "$tmp/$f.data") samples"
 done
 
@@ -51,6 +61,7 @@ compare_report_set "perf without -g, two processes" "$tmp/mn.data"
 compare_report_set "perf -a -g" "$tmp/a.data"
 compare_report "perf -a -g" "$tmp/a.data" --no-children -g none -s cpu,comm
 compare_report "perf -a -g" "$tmp/a.data" --children -g none -s cpu,comm
+[ -n "$cxx" ] && compare_report_set "perf -g, C++" "$tmp/cxx.data"
 compare_report_set "perf -g pipe, hot" "<$tmp/p.pipe"
 compare_report_set "perf -g pipe, two processes" "<$tmp/mp.pipe"
 
