@@ -167,6 +167,8 @@ static void settle_opts(struct report *r, struct session *s)
 										   : HIST_ORDER_CALLEE;
 	r->hopts.graph = r->uopts.graph != UI_GRAPH_NONE;
 	r->uopts.children = r->hopts.children;
+	/* Without children or call graphs nothing above the sampled frame shows. */
+	r->in.skip_unwind = !r->hopts.children && !r->hopts.graph && !r->unwind_stats;
 	r->settled = true;
 }
 

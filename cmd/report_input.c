@@ -37,6 +37,8 @@ static int unwind_user(void *ctx, struct session *s, const struct session_sample
 	struct unwind_result res;
 
 	(void)s;
+	if (in->skip_unwind)
+		return 0;   /* the session then resolves the sampled ip alone */
 	unwind_regs_from_perf(&regs, sm->regs_mask, sm->regs,
 			      (size_t)__builtin_popcountll(sm->regs_mask));
 	in->unwind_thread = sm->thread;

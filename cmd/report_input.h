@@ -47,6 +47,7 @@ struct report_input {
 	/* report-time unwinding of stack copies (sframe and dwarf recordings) */
 	enum unwind_mode unwind_mode;
 	bool unwind_mode_set;       /* --unwinder given; else chosen from the file */
+	bool skip_unwind;           /* only the sampled frame matters: do not walk */
 	struct unwinder *unwinder;
 	struct unwind_stats unwind_stats;
 	const struct session_thread *unwind_thread;

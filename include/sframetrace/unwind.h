@@ -54,7 +54,11 @@ struct unwind_map {
 	const char *path;        /* the file as recorded; NULL: no file */
 };
 
-/* 0 and *map filled, or -ENOENT when no map covers pc. */
+/*
+ * 0 and *map filled, or -ENOENT when no map covers pc. The path strings
+ * must not change or be freed while the unwinder lives: they are cached
+ * by pointer.
+ */
 typedef int (*unwind_find_map)(void *ctx, uint64_t pc, struct unwind_map *map);
 
 struct unwind_result {

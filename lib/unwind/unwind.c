@@ -173,7 +173,7 @@ int unwind_stack(struct unwinder *u, const struct unwind_regs *regs, const uint8
 	for (;;) {
 		uint64_t pc = w.regs.r[UNWIND_REG_IP], sp = w.regs.r[UNWIND_REG_SP];
 		uint64_t lookup = w.exact_pc ? pc : pc - 1;
-		struct unwind_map map;
+		struct unwind_map map = { 0 };
 		struct unwind_dso *d = NULL;
 		enum step_result r = STEP_NO_INFO;
 		uint64_t vaddr = 0, bias = 0;

@@ -97,6 +97,13 @@ static int eval(const struct expr_ctx *x, const Dwarf_Op *ops, size_t nops, uint
 			case DW_OP_mul: POP(b); POP(a); PUSH(a * b); break;
 			case DW_OP_shl: POP(b); POP(a); PUSH(b < 64 ? a << b : 0); break;
 			case DW_OP_shr: POP(b); POP(a); PUSH(b < 64 ? a >> b : 0); break;
+			/* comparisons are signed (libc's PLT CFA uses DW_OP_ge) */
+			case DW_OP_ge: POP(b); POP(a); PUSH((int64_t)a >= (int64_t)b); break;
+			case DW_OP_gt: POP(b); POP(a); PUSH((int64_t)a > (int64_t)b); break;
+			case DW_OP_le: POP(b); POP(a); PUSH((int64_t)a <= (int64_t)b); break;
+			case DW_OP_lt: POP(b); POP(a); PUSH((int64_t)a < (int64_t)b); break;
+			case DW_OP_eq: POP(b); POP(a); PUSH(a == b); break;
+			case DW_OP_ne: POP(b); POP(a); PUSH(a != b); break;
 			case DW_OP_dup: POP(a); PUSH(a); PUSH(a); break;
 			case DW_OP_drop: POP(a); break;
 			case DW_OP_stack_value:

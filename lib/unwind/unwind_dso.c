@@ -99,7 +99,24 @@ static void load(struct unwinder *u, struct unwind_dso *d)
 	d->cfi = dwarf_getcfi_elf(d->elf.elf);
 }
 
+static struct unwind_dso *dso_get(struct unwinder *u, const char *path);
+
 struct unwind_dso *unwind_dso_get(struct unwinder *u, const char *path)
+{
+	size_t slot = ((uintptr_t)path >> 4) & (UNWIND_PATH_CACHE - 1);
+	struct unwind_dso *d;
+
+	if (u->recent[slot].path == path)
+		return u->recent[slot].dso;
+	d = dso_get(u, path);
+	if (d) {
+		u->recent[slot].path = path;
+		u->recent[slot].dso = d;
+	}
+	return d;
+}
+
+static struct unwind_dso *dso_get(struct unwinder *u, const char *path)
 {
 	struct unwind_dso *d;
 	size_t i;

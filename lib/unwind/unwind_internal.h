@@ -27,8 +27,18 @@ struct unwind_dso {
 	Dwarf_CFI *cfi;             /* .eh_frame, or NULL */
 };
 
+#define UNWIND_PATH_CACHE 64
+
 struct unwinder {
 	struct unwind_opts opts;
+	/*
+	 * Callers usually pass the same path pointers (interned strings):
+	 * a pointer-keyed cache in front of the by-name table.
+	 */
+	struct {
+		const char *path;
+		struct unwind_dso *dso;
+	} recent[UNWIND_PATH_CACHE];
 	struct unwind_dso **dsos;   /* open addressing by path */
 	size_t cap_dsos, nr_dsos;
 };

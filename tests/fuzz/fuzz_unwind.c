@@ -17,7 +17,10 @@
  *   0      flags (FL_*)
  *   1      frame buffer size: 0..127 as is, 128..255 FUZZ_MAX_IPS
  *   2..3   ip table index            4..5   ip delta
- *   6..7   extra valid registers (bit n: DWARF register n, from stack word n)
+ *   6..7   with FL_EXTRA_REGS, the registers go through
+ *          unwind_regs_from_perf: perf mask bits AX..DI from bits 0-5,
+ *          R8..R15 from bits 8-15 (values: the first stack words), BP SP IP
+ *          always; bit 6: one value short
  *   8..15  ip word (with FL_IP_WORD)  16..23 sp word   24..31 bp word
  *   32..   the stack copy, at most 16 KiB (libFuzzer: -max_len=16416)
  * Words are tagged so that mutations easily point into the mapped files or

@@ -19,8 +19,8 @@
 #   hand-*              small hand-made inputs: a frame-pointer chain from an
 #                       anonymous map into nested-v1, a raw unmapped ip, an
 #                       sp near 2^64, a zero-sized frame buffer, no stack
-#                       bytes, sp not valid, libc table ips with stack words
-#                       pointing into libc.
+#                       bytes, sp not valid, registers in perf's layout,
+#                       libc table ips with stack words pointing into libc.
 # Needs perf_event_open (cpu-clock) and python3. Seeds from the recording
 # depend on this machine's libc and vDSO; the fuzzer still runs them
 # anywhere, only less deep.
@@ -59,7 +59,7 @@ import os, struct, sys
 out, tmp, libc = sys.argv[1:4]
 TAG_DSO, TAG_STACK, TAG_SP_BASE = 0x5f00, 0x5f10, 0x5f20
 DSO_V3, DSO_V1, DSO_LIBC, DSO_VDSO, DSO_ANON, DSO_MISSING = range(6)
-FL_IP_WORD, FL_NO_SP, FL_NULL_STACK, FL_DELTA_SIGNED = 0x01, 0x06, 0x08, 0x20
+FL_IP_WORD, FL_NO_SP, FL_NULL_STACK, FL_EXTRA_REGS, FL_DELTA_SIGNED = 0x01, 0x06, 0x08, 0x10, 0x20
 STACK_MAX = 16 * 1024
 
 def tag_dso(k, vaddr):
@@ -240,6 +240,7 @@ def sym(path, name):
                     return value
     sys.exit(f'{path}: no symbol {name}')
 main_v1 = sym(f'{tmp}/nested-v1', 'main')
+libc_text = [s for s in loads(libc) if s[1]][0][1]
 level1_v1 = sym(f'{tmp}/nested-v1', 'level1')
 # Frame-pointer chain from an anonymous map: bp -> [saved bp, ra] pairs.
 hand('fp-chain-anon', header(FL_IP_WORD, 0xff, 0, 0, tag_dso(DSO_ANON, 0x100),
@@ -256,9 +257,13 @@ hand('sp-wrap', header(FL_IP_WORD, 0xff, 0, 0, tag_dso(DSO_V1, main_v1 + 4),
 hand('max-0', header(0, 0, 1, 2, 0, sp_base, 0) + words(tag_stack(8)))
 hand('null-stack', header(FL_NULL_STACK, 0xff, 3, 7, 0, sp_base, 0) + words(1, 2))
 hand('no-sp', header(FL_NO_SP, 8, 0, 0, 0, sp_base, 0))
+# Registers as a sample carries them (perf's mask: all general registers,
+# one value short with mask bit 6), the first stack words as their values.
+hand('perf-regs', header(FL_EXTRA_REGS, 0xff, 500, 0x10, 0, sp_base | 0x40, tag_stack(0x40), 0xff7f)
+     + words(*[tag_stack(8 * j) if j % 2 else tag_dso(DSO_LIBC, libc_text + 0x777 * j)
+               for j in range(24)]))
 # Table ips (into whatever the table holds at these indexes) with stack
 # words pointing back into libc's text and into the stack.
-libc_text = [s for s in loads(libc) if s[1]][0][1]
 for i, idx in enumerate((100, 1000, 2000)):
     hand(f'table-{i}', header(FL_DELTA_SIGNED if i == 2 else 0, 0xff, idx, 0x40 * i, 0,
                               sp_base | 0x88, tag_stack(0x100))
