@@ -224,6 +224,9 @@ static int report_run(struct report *r)
 	bool first = true;
 	int ret;
 
+	/* A file's attrs are known now; a pipe's arrive with its first records. */
+	if (!data_reader_is_pipe(r->in.reader))
+		settle_opts(r, s);
 	ret = report_input_process(&r->in, &ops);
 	if (ret < 0)
 		return ret;

@@ -85,7 +85,7 @@ void report_print_unwind_summary(FILE *fp, const struct report_input *in)
 {
 	const struct unwind_stats *st = &in->unwind_stats;
 
-	if (!st->nr_samples)
+	if (!st->nr_samples || in->skip_unwind)
 		return;
 	fprintf(fp, "# User stacks unwound from stack copies (%s): %llu samples, %llu reached the outermost frame, %llu truncated by the copy size, %llu lacked unwind info, %llu bad data\n#\n",
 		in->unwind_mode == UNWIND_DWARF ? "DWARF CFI" : "SFrame, DWARF CFI, frame pointer",
