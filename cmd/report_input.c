@@ -110,8 +110,9 @@ void report_print_unwind_stats(FILE *fp, const struct report_input *in)
 		fprintf(fp, "%12llu  %6.2f%%  %s\n", (unsigned long long)st->nr_by_stop[k],
 			100.0 * (double)st->nr_by_stop[k] / n, unwind_stop_name(k));
 	for (size_t i = 0; i < st->nr_dsos; i++)
-		fprintf(fp, "%12llu            no unwind info in %s\n",
-			(unsigned long long)st->dsos[i].nr, st->dsos[i].path);
+		fprintf(fp, "%12llu            %s in %s\n", (unsigned long long)st->dsos[i].nr,
+			st->dsos[i].stop == UNWIND_STOP_BAD_DATA ? "bad data" : "no unwind info",
+			st->dsos[i].path);
 	fprintf(fp, "%12llu  frames: %llu by SFrame, %llu by DWARF CFI, %llu by frame pointer\n",
 		(unsigned long long)st->nr_frames, (unsigned long long)st->nr_sframe,
 		(unsigned long long)st->nr_cfi, (unsigned long long)st->nr_fp);

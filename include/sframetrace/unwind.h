@@ -64,7 +64,7 @@ typedef int (*unwind_find_map)(void *ctx, uint64_t pc, struct unwind_map *map);
 struct unwind_result {
 	size_t nr_ips;
 	enum unwind_stop stop;
-	const char *stop_path;   /* the DSO without unwind info (NO_INFO), or NULL */
+	const char *stop_path;   /* the DSO it stopped in (NO_INFO, BAD_DATA), or NULL */
 	unsigned int nr_sframe, nr_cfi, nr_fp;   /* frames found by each method */
 };
 
@@ -95,9 +95,10 @@ struct unwind_stats {
 	uint64_t nr_samples;
 	uint64_t nr_by_stop[UNWIND_STOP_MAX];
 	uint64_t nr_frames, nr_sframe, nr_cfi, nr_fp;
-	/* DSOs that stopped walks for lack of unwind info, with counts */
+	/* DSOs that stopped walks for lack of unwind info or on bad data */
 	struct unwind_stats_dso {
 		const char *path;
+		enum unwind_stop stop;
 		uint64_t nr;
 	} *dsos;
 	size_t nr_dsos;

