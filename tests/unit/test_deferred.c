@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "record_builder.h"
+
 #include "sframetrace/data.h"
 #include "sframetrace/session.h"
 #include "sframetrace/symbol.h"
@@ -41,47 +43,6 @@
 #define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
 #define LIBC_BASE 0x7f0000000000ULL
 #define LIBC_LEN 0x200000ULL
-
-/* ---- records, byte by byte ---- */
-
-struct rb {
-	uint8_t b[4096];
-	size_t n;
-};
-
-static void rb_begin(struct rb *r, uint32_t type, uint16_t misc)
-{
-	struct perf_event_header h = { .type = type, .misc = misc };
-
-	memcpy(r->b, &h, sizeof(h));
-	r->n = sizeof(h);
-}
-
-static void rb_bytes(struct rb *r, const void *p, size_t n)
-{
-	assert_true(r->n + n <= sizeof(r->b));
-	memcpy(r->b + r->n, p, n);
-	r->n += n;
-}
-
-static void rb_u32(struct rb *r, uint32_t v)
-{
-	rb_bytes(r, &v, 4);
-}
-
-static void rb_u64(struct rb *r, uint64_t v)
-{
-	rb_bytes(r, &v, 8);
-}
-
-static void rb_string(struct rb *r, const char *s)
-{
-	static const uint8_t pad[8];
-	size_t n = strlen(s) + 1;
-
-	rb_bytes(r, s, n);
-	rb_bytes(r, pad, (8 - n % 8) % 8);
-}
 
 /* ---- the file under construction and the session reading it ---- */
 
@@ -190,11 +151,9 @@ static struct fx *fx_new(bool pipe)
 	return f;
 }
 
-static void fx_write(struct fx *f, struct rb *r)
+static void fx_write(struct fx *f, struct rec *r)
 {
-	uint16_t size = (uint16_t)r->n;
-
-	memcpy(r->b + offsetof(struct perf_event_header, size), &size, 2);
+	rec_finish(r);
 	if (f->pipe)
 		pipe_put(f, r->b, r->n);
 	else
@@ -202,58 +161,58 @@ static void fx_write(struct fx *f, struct rb *r)
 }
 
 /* sample_id for sample_type ST: TID, TIME, CPU. */
-static void rb_id(struct rb *r, uint32_t pid, uint32_t tid, uint64_t time, uint32_t cpu)
+static void rb_id(struct rec *r, uint32_t pid, uint32_t tid, uint64_t time, uint32_t cpu)
 {
-	rb_u32(r, pid);
-	rb_u32(r, tid);
-	rb_u64(r, time);
-	rb_u32(r, cpu);
-	rb_u32(r, 0);
+	rec_u32(r, pid);
+	rec_u32(r, tid);
+	rec_u64(r, time);
+	rec_u32(r, cpu);
+	rec_u32(r, 0);
 }
 
 static void w_comm(struct fx *f, uint32_t pid, uint32_t tid, const char *comm, uint64_t time)
 {
-	struct rb r;
+	struct rec r;
 
-	rb_begin(&r, PERF_RECORD_COMM, 0);
-	rb_u32(&r, pid);
-	rb_u32(&r, tid);
-	rb_string(&r, comm);
+	rec_start(&r, PERF_RECORD_COMM, 0);
+	rec_u32(&r, pid);
+	rec_u32(&r, tid);
+	rec_str(&r, comm);
 	rb_id(&r, pid, tid, time, 0);
 	fx_write(f, &r);
 }
 
 static void w_libc(struct fx *f, uint32_t pid, uint64_t time)
 {
-	struct rb r;
+	struct rec r;
 
-	rb_begin(&r, PERF_RECORD_MMAP2, PERF_RECORD_MISC_USER);
-	rb_u32(&r, pid);
-	rb_u32(&r, pid);
-	rb_u64(&r, LIBC_BASE);
-	rb_u64(&r, LIBC_LEN);
-	rb_u64(&r, 0);
-	rb_u32(&r, 8);
-	rb_u32(&r, 1);
-	rb_u64(&r, 4242);
-	rb_u64(&r, 0);
-	rb_u32(&r, PROT_READ | PROT_EXEC);
-	rb_u32(&r, MAP_PRIVATE);
-	rb_string(&r, LIBC);
+	rec_start(&r, PERF_RECORD_MMAP2, PERF_RECORD_MISC_USER);
+	rec_u32(&r, pid);
+	rec_u32(&r, pid);
+	rec_u64(&r, LIBC_BASE);
+	rec_u64(&r, LIBC_LEN);
+	rec_u64(&r, 0);
+	rec_u32(&r, 8);
+	rec_u32(&r, 1);
+	rec_u64(&r, 4242);
+	rec_u64(&r, 0);
+	rec_u32(&r, PROT_READ | PROT_EXEC);
+	rec_u32(&r, MAP_PRIVATE);
+	rec_str(&r, LIBC);
 	rb_id(&r, pid, pid, time, 0);
 	fx_write(f, &r);
 }
 
 static void w_exit(struct fx *f, uint32_t pid, uint32_t tid, uint64_t time)
 {
-	struct rb r;
+	struct rec r;
 
-	rb_begin(&r, PERF_RECORD_EXIT, 0);
-	rb_u32(&r, pid);
-	rb_u32(&r, pid);
-	rb_u32(&r, tid);
-	rb_u32(&r, tid);
-	rb_u64(&r, time);
+	rec_start(&r, PERF_RECORD_EXIT, 0);
+	rec_u32(&r, pid);
+	rec_u32(&r, pid);
+	rec_u32(&r, tid);
+	rec_u32(&r, tid);
+	rec_u64(&r, time);
 	rb_id(&r, pid, tid, time, 0);
 	fx_write(f, &r);
 }
@@ -261,19 +220,19 @@ static void w_exit(struct fx *f, uint32_t pid, uint32_t tid, uint64_t time)
 static void w_sample(struct fx *f, uint16_t misc, uint64_t ip, uint32_t pid, uint32_t tid,
 		     uint64_t time, uint32_t cpu, const uint64_t *chain, size_t nr)
 {
-	struct rb r;
+	struct rec r;
 
-	rb_begin(&r, PERF_RECORD_SAMPLE, misc);
-	rb_u64(&r, ip);
-	rb_u32(&r, pid);
-	rb_u32(&r, tid);
-	rb_u64(&r, time);
-	rb_u32(&r, cpu);
-	rb_u32(&r, 0);
-	rb_u64(&r, 1000 + time);   /* period: tells the samples apart */
-	rb_u64(&r, nr);
+	rec_start(&r, PERF_RECORD_SAMPLE, misc);
+	rec_u64(&r, ip);
+	rec_u32(&r, pid);
+	rec_u32(&r, tid);
+	rec_u64(&r, time);
+	rec_u32(&r, cpu);
+	rec_u32(&r, 0);
+	rec_u64(&r, 1000 + time);   /* period: tells the samples apart */
+	rec_u64(&r, nr);
 	for (size_t i = 0; i < nr; i++)
-		rb_u64(&r, chain[i]);
+		rec_u64(&r, chain[i]);
 	fx_write(f, &r);
 }
 
@@ -302,24 +261,24 @@ static void w_usample(struct fx *f, uint64_t ip, uint32_t pid, uint32_t tid, uin
 static void w_deferred(struct fx *f, uint32_t pid, uint32_t tid, uint64_t time, uint32_t cpu,
 		       uint64_t cookie, const uint64_t *ips, size_t nr, bool lead_user)
 {
-	struct rb r;
+	struct rec r;
 
-	rb_begin(&r, PERF_RECORD_CALLCHAIN_DEFERRED_TYPE, PERF_RECORD_MISC_USER);
-	rb_u64(&r, cookie);
-	rb_u64(&r, nr + lead_user);
+	rec_start(&r, PERF_RECORD_CALLCHAIN_DEFERRED_TYPE, PERF_RECORD_MISC_USER);
+	rec_u64(&r, cookie);
+	rec_u64(&r, nr + lead_user);
 	if (lead_user)
-		rb_u64(&r, PERF_CONTEXT_USER);
+		rec_u64(&r, PERF_CONTEXT_USER);
 	for (size_t i = 0; i < nr; i++)
-		rb_u64(&r, ips[i]);
+		rec_u64(&r, ips[i]);
 	rb_id(&r, pid, tid, time, cpu);
 	fx_write(f, &r);
 }
 
 static void w_round(struct fx *f)
 {
-	struct rb r;
+	struct rec r;
 
-	rb_begin(&r, PERF_RECORD_FINISHED_ROUND, 0);
+	rec_start(&r, PERF_RECORD_FINISHED_ROUND, 0);
 	fx_write(f, &r);
 }
 
@@ -950,18 +909,18 @@ static void test_parse_deferred(void **state)
 	struct fx *f = fx_new(false);
 	const uint64_t ips[] = { uip("puts", 1), uip("write", 2) };
 	struct session_deferred d;
-	struct rb r;
+	struct rec r;
 	uint16_t size;
 
 	(void)state;
 	w_comm(f, 100, 100, "app", 1);
 	fx_open(f);
-	rb_begin(&r, PERF_RECORD_CALLCHAIN_DEFERRED_TYPE, PERF_RECORD_MISC_USER);
-	rb_u64(&r, 0x1234);
-	rb_u64(&r, 3);
-	rb_u64(&r, PERF_CONTEXT_USER);
-	rb_u64(&r, ips[0]);
-	rb_u64(&r, ips[1]);
+	rec_start(&r, PERF_RECORD_CALLCHAIN_DEFERRED_TYPE, PERF_RECORD_MISC_USER);
+	rec_u64(&r, 0x1234);
+	rec_u64(&r, 3);
+	rec_u64(&r, PERF_CONTEXT_USER);
+	rec_u64(&r, ips[0]);
+	rec_u64(&r, ips[1]);
 	rb_id(&r, 100, 101, 77, 2);
 	size = (uint16_t)r.n;
 	memcpy(r.b + offsetof(struct perf_event_header, size), &size, 2);

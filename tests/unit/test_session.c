@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "record_builder.h"
+
 #include "sframetrace/data.h"
 #include "sframetrace/session.h"
 #include "sframetrace/symbol.h"
@@ -38,56 +40,6 @@
 
 /* Map file names: they need not exist (the DSO just has no symbols). */
 #define LIB(x) "/nonexistent-sft-test/lib" x ".so"
-
-/* ---- one record, built field by field ---- */
-
-struct rec {
-	uint8_t b[2048];
-	size_t n;
-};
-
-static void rec_start(struct rec *r, uint32_t type, uint16_t misc)
-{
-	struct perf_event_header h = { .type = type, .misc = misc, .size = 0 };
-
-	memcpy(r->b, &h, sizeof(h));
-	r->n = sizeof(h);
-}
-
-static void rec_put(struct rec *r, const void *p, size_t n)
-{
-	assert_true(r->n + n <= sizeof(r->b));
-	memcpy(r->b + r->n, p, n);
-	r->n += n;
-}
-
-static void rec_u32(struct rec *r, uint32_t v)
-{
-	rec_put(r, &v, 4);
-}
-
-static void rec_u64(struct rec *r, uint64_t v)
-{
-	rec_put(r, &v, 8);
-}
-
-/* A NUL-terminated string padded with zeros to 8 bytes. */
-static void rec_str(struct rec *r, const char *s)
-{
-	static const uint8_t zeros[8];
-	size_t n = strlen(s) + 1;
-
-	rec_put(r, s, n);
-	rec_put(r, zeros, (8 - n % 8) % 8);
-}
-
-static void rec_finish(struct rec *r)
-{
-	uint16_t size = (uint16_t)r->n;
-
-	assert_true(r->n <= UINT16_MAX);
-	memcpy(r->b + offsetof(struct perf_event_header, size), &size, 2);
-}
 
 /* ---- a perf.data file under construction, then its session ---- */
 
