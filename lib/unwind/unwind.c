@@ -176,8 +176,8 @@ int unwind_stack(struct unwinder *u, const struct unwind_regs *regs, const uint8
 		struct unwind_map map = { 0 };
 		struct unwind_dso *d = NULL;
 		enum step_result r = STEP_NO_INFO;
-		uint64_t vaddr = 0, bias = 0;
-		bool have_vaddr = false;
+		uint64_t vaddr = 0;
+		bool have_vaddr = false, mapped;
 
 		if (res->nr_ips >= limit) {
 			res->stop = UNWIND_STOP_LIMIT;
@@ -189,12 +189,10 @@ int unwind_stack(struct unwinder *u, const struct unwind_regs *regs, const uint8
 		 * signal-interrupted frames their exact pc.
 		 */
 		ips[res->nr_ips++] = lookup;
-		if (find_map(ctx, lookup, &map) == 0) {
+		mapped = find_map(ctx, lookup, &map) == 0;
+		if (mapped) {
 			d = map.path ? unwind_dso_get(u, map.path) : NULL;
-			if (d && unwind_dso_vaddr(d, &map, lookup, &vaddr)) {
-				have_vaddr = true;
-				bias = lookup - vaddr;
-			}
+			have_vaddr = d && unwind_dso_vaddr(d, &map, lookup, &vaddr);
 		} else if (u->opts.mode == UNWIND_DWARF) {
 			res->stop = UNWIND_STOP_NO_MAP;
 			return 0;
@@ -206,7 +204,7 @@ int unwind_stack(struct unwinder *u, const struct unwind_regs *regs, const uint8
 				res->nr_sframe++;
 		}
 		if (r == STEP_NO_INFO && have_vaddr && d->cfi) {
-			r = unwind_step_cfi(&w.regs, &w.exact_pc, w.top, d->cfi, vaddr, bias,
+			r = unwind_step_cfi(&w.regs, &w.exact_pc, d->cfi, vaddr,
 					    unwind_walk_read_mem, &w);
 			if (r == STEP_OK)
 				res->nr_cfi++;
@@ -226,10 +224,10 @@ int unwind_stack(struct unwinder *u, const struct unwind_regs *regs, const uint8
 			res->stop = UNWIND_STOP_TRUNCATED;
 			return 0;
 		case STEP_NO_INFO:
-			res->stop = d || !map.path ? UNWIND_STOP_NO_INFO : UNWIND_STOP_NO_MAP;
+			/* (a file map without a DSO entry: out of memory) */
+			res->stop = mapped && (d || !map.path) ? UNWIND_STOP_NO_INFO
+							       : UNWIND_STOP_NO_MAP;
 			res->stop_path = d ? d->path : NULL;
-			if (find_map(ctx, lookup, &map) != 0)
-				res->stop = UNWIND_STOP_NO_MAP;
 			return 0;
 		default:
 			res->stop = UNWIND_STOP_BAD_DATA;

@@ -122,8 +122,8 @@ static int eval(const struct expr_ctx *x, const Dwarf_Op *ops, size_t nops, uint
 	return 0;
 }
 
-enum step_result unwind_step_cfi(struct unwind_regs *regs, bool *exact_pc, bool top,
-				 Dwarf_CFI *cfi, uint64_t vaddr, uint64_t bias,
+enum step_result unwind_step_cfi(struct unwind_regs *regs, bool *exact_pc, Dwarf_CFI *cfi,
+				 uint64_t vaddr,
 				 int (*read_mem)(void *ctx, uint64_t addr, uint64_t *val),
 				 void *ctx)
 {
@@ -136,7 +136,6 @@ enum step_result unwind_step_cfi(struct unwind_regs *regs, bool *exact_pc, bool 
 	int ra_reg, ret;
 	enum step_result result = STEP_BAD;
 
-	(void)top;
 	if (dwarf_cfi_addrframe(cfi, vaddr, &frame) != 0)
 		return STEP_NO_INFO;
 	ra_reg = dwarf_frame_info(frame, NULL, NULL, &signal);
@@ -203,7 +202,6 @@ enum step_result unwind_step_cfi(struct unwind_regs *regs, bool *exact_pc, bool 
 	/* Below a signal frame the pc was interrupted, not a return address. */
 	*exact_pc = signal;
 	result = STEP_OK;
-	(void)bias;
 out:
 	free(frame);
 	return result;

@@ -53,11 +53,12 @@ void unwind_dsos_free(struct unwinder *u);
 int unwind_walk_read_mem(void *ctx, uint64_t addr, uint64_t *val);
 
 /*
- * One DWARF CFI step at link-time address vaddr (bias = run-time minus
- * link-time). Updates regs and *exact_pc for the caller's frame.
+ * One DWARF CFI step at link-time address vaddr; the registers and the
+ * memory it reads are run-time values. Updates regs and *exact_pc for the
+ * caller's frame.
  */
-enum step_result unwind_step_cfi(struct unwind_regs *regs, bool *exact_pc, bool top,
-				 Dwarf_CFI *cfi, uint64_t vaddr, uint64_t bias,
+enum step_result unwind_step_cfi(struct unwind_regs *regs, bool *exact_pc, Dwarf_CFI *cfi,
+				 uint64_t vaddr,
 				 int (*read_mem)(void *ctx, uint64_t addr, uint64_t *val),
 				 void *ctx);
 
