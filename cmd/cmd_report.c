@@ -221,6 +221,7 @@ static int report_run(struct report *r)
 	struct session *s = r->in.session;
 	const struct session_stats *st;
 	struct session_ops ops = { .sample = on_sample, .ctx = r };
+	char note[512];
 	bool first = true;
 	int ret;
 
@@ -235,18 +236,7 @@ static int report_run(struct report *r)
 		report_print_unwind_stats(stdout, &r->in);
 		return 0;
 	}
-	r->uopts.unwind_note = NULL;
-	{
-		static char note[512];
-		FILE *m = fmemopen(note, sizeof(note), "w");
-
-		if (m) {
-			report_print_unwind_summary(m, &r->in);
-			fclose(m);
-			if (note[0])
-				r->uopts.unwind_note = note;
-		}
-	}
+	r->uopts.unwind_note = report_unwind_summary(&r->in, note, sizeof(note));
 	for (size_t i = 0; i < session_nr_evsels(s) && i < r->nr_hists; i++) {
 		struct session_evsel *e = session_evsel(s, i);
 		struct ui_report_section sec = { 0 };

@@ -81,13 +81,13 @@ static int setup_unwinder(struct report_input *in, const char *symfs)
 	return 0;
 }
 
-void report_print_unwind_summary(FILE *fp, const struct report_input *in)
+const char *report_unwind_summary(const struct report_input *in, char *buf, size_t len)
 {
 	const struct unwind_stats *st = &in->unwind_stats;
 
 	if (!st->nr_samples || in->skip_unwind)
-		return;
-	fprintf(fp, "# User stacks unwound from stack copies (%s): %llu samples, %llu reached the outermost frame, %llu truncated by the copy size, %llu lacked unwind info, %llu bad data\n#\n",
+		return NULL;
+	snprintf(buf, len, "# User stacks unwound from stack copies (%s): %llu samples, %llu reached the outermost frame, %llu truncated by the copy size, %llu lacked unwind info, %llu bad data\n#\n",
 		in->unwind_mode == UNWIND_DWARF ? "DWARF CFI" : "SFrame, DWARF CFI, frame pointer",
 		(unsigned long long)st->nr_samples,
 		(unsigned long long)st->nr_by_stop[UNWIND_STOP_OUTERMOST],
@@ -96,6 +96,7 @@ void report_print_unwind_summary(FILE *fp, const struct report_input *in)
 				     st->nr_by_stop[UNWIND_STOP_NO_MAP]),
 		(unsigned long long)(st->nr_by_stop[UNWIND_STOP_BAD_DATA] +
 				     st->nr_by_stop[UNWIND_STOP_LIMIT]));
+	return buf;
 }
 
 void report_print_unwind_stats(FILE *fp, const struct report_input *in)

@@ -53,8 +53,8 @@ struct report_input {
 	const struct session_thread *unwind_thread;
 };
 
-/* One paragraph on how the user stacks were unwound, "# "-prefixed, or nothing. */
-void report_print_unwind_summary(FILE *fp, const struct report_input *in);
+/* The "# " lines on how the user stacks were unwound, in buf; NULL when none. */
+const char *report_unwind_summary(const struct report_input *in, char *buf, size_t len);
 /* The detailed accounting (report --unwind-stats). */
 void report_print_unwind_stats(FILE *fp, const struct report_input *in);
 
