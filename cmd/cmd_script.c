@@ -17,6 +17,7 @@
 
 #include "builtin.h"
 #include "report_input.h"
+#include "sframetrace/strhash.h"
 
 #define EXIT_ERROR 255
 #define EXIT_USAGE 2
@@ -164,15 +165,6 @@ static bool buf_reserve(struct script *sc, size_t need)
 	return true;
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 static int folded_add(struct script *sc, const char *key)
 {
 	size_t i;
@@ -186,7 +178,7 @@ static int folded_add(struct script *sc, const char *key)
 		for (size_t k = 0; k < sc->cap_stacks; k++) {
 			if (!sc->stacks[k].key)
 				continue;
-			i = hash_str(sc->stacks[k].key) & (cap - 1);
+			i = strhash(sc->stacks[k].key) & (cap - 1);
 			while (t[i].key)
 				i = (i + 1) & (cap - 1);
 			t[i] = sc->stacks[k];
@@ -195,7 +187,7 @@ static int folded_add(struct script *sc, const char *key)
 		sc->stacks = t;
 		sc->cap_stacks = cap;
 	}
-	i = hash_str(key) & (sc->cap_stacks - 1);
+	i = strhash(key) & (sc->cap_stacks - 1);
 	while (sc->stacks[i].key) {
 		if (!strcmp(sc->stacks[i].key, key)) {
 			sc->stacks[i].count++;

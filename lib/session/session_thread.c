@@ -12,6 +12,7 @@
 
 #include "sframetrace/symbol.h"
 #include "session/session_internal.h"
+#include "sframetrace/strhash.h"
 
 static bool push_ptr(void ***arr, size_t *nr, size_t *cap, void *p)
 {
@@ -28,15 +29,6 @@ static bool push_ptr(void ***arr, size_t *nr, size_t *cap, void *p)
 	return true;
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 const char *session_intern(struct session *s, const char *str)
 {
 	struct session_strings *st = &s->strings;
@@ -51,7 +43,7 @@ const char *session_intern(struct session *s, const char *str)
 		for (size_t k = 0; k < st->cap; k++) {
 			if (!st->slots[k])
 				continue;
-			i = hash_str(st->slots[k]) & (cap - 1);
+			i = strhash(st->slots[k]) & (cap - 1);
 			while (slots[i])
 				i = (i + 1) & (cap - 1);
 			slots[i] = st->slots[k];
@@ -60,7 +52,7 @@ const char *session_intern(struct session *s, const char *str)
 		st->slots = slots;
 		st->cap = cap;
 	}
-	i = hash_str(str) & (st->cap - 1);
+	i = strhash(str) & (st->cap - 1);
 	while (st->slots[i]) {
 		if (strcmp(st->slots[i], str) == 0)
 			return st->slots[i];

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "symbol/symbol_internal.h"
+#include "sframetrace/strhash.h"
 
 void symbol_warn(const struct symbol_cache *c, const char *fmt, ...)
 {
@@ -157,18 +158,9 @@ void symbol_cache_free(struct symbol_cache *c)
 	free(c);
 }
 
-static uint64_t hash_name(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 static struct symbol_dso *dso_find(struct symbol_cache *c, const char *name)
 {
-	struct symbol_dso *d = c->buckets[hash_name(name) & (c->nr_buckets - 1)];
+	struct symbol_dso *d = c->buckets[strhash(name) & (c->nr_buckets - 1)];
 
 	while (d && strcmp(d->name, name))
 		d = d->next;
@@ -190,7 +182,7 @@ static void dso_insert(struct symbol_cache *c, struct symbol_dso *d)
 					struct symbol_dso *x = c->buckets[i];
 
 					c->buckets[i] = x->next;
-					b = hash_name(x->name) & (n - 1);
+					b = strhash(x->name) & (n - 1);
 					x->next = nb[b];
 					nb[b] = x;
 				}
@@ -200,7 +192,7 @@ static void dso_insert(struct symbol_cache *c, struct symbol_dso *d)
 			c->nr_buckets = n;
 		}
 	}
-	b = hash_name(d->name) & (c->nr_buckets - 1);
+	b = strhash(d->name) & (c->nr_buckets - 1);
 	d->next = c->buckets[b];
 	c->buckets[b] = d;
 	c->nr_dsos++;

@@ -11,15 +11,7 @@
 #include <sys/auxv.h>
 
 #include "unwind/unwind_internal.h"
-
-static uint64_t hash_path(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
+#include "sframetrace/strhash.h"
 
 /* A copy of our own vDSO image, sized by its program headers. */
 static int open_vdso(struct unwind_dso *d)
@@ -130,7 +122,7 @@ static struct unwind_dso *dso_get(struct unwinder *u, const char *path)
 		for (size_t k = 0; k < u->cap_dsos; k++) {
 			if (!u->dsos[k])
 				continue;
-			i = hash_path(u->dsos[k]->path) & (cap - 1);
+			i = strhash(u->dsos[k]->path) & (cap - 1);
 			while (t[i])
 				i = (i + 1) & (cap - 1);
 			t[i] = u->dsos[k];
@@ -139,7 +131,7 @@ static struct unwind_dso *dso_get(struct unwinder *u, const char *path)
 		u->dsos = t;
 		u->cap_dsos = cap;
 	}
-	i = hash_path(path) & (u->cap_dsos - 1);
+	i = strhash(path) & (u->cap_dsos - 1);
 	while ((d = u->dsos[i])) {
 		if (strcmp(d->path, path) == 0)
 			return d;
