@@ -303,10 +303,11 @@ int session_emit_sample(struct session *s, struct session_sample *sm, const uint
 	return ops->sample ? ops->sample(ops->ctx, s, sm) : 0;
 }
 
+/* evsel: its index when the caller found it already, else SIZE_MAX. */
 static int deliver_sample(struct session *s, const struct perf_event_header *ev, uint64_t offset,
-			  const struct session_ops *ops)
+			  size_t evsel, const struct session_ops *ops)
 {
-	struct session_evsel *e = session_evsel_of(s, ev);
+	struct session_evsel *e = evsel < s->nr_evsels ? &s->evsels[evsel] : session_evsel_of(s, ev);
 	struct session_sample sm;
 
 	if (!e || session_parse_sample(&e->attr, ev, &sm) < 0) {
@@ -328,7 +329,7 @@ static int deliver_sample(struct session *s, const struct perf_event_header *ev,
 
 /* Apply one record, in time order. */
 static int deliver(struct session *s, const struct perf_event_header *ev, uint64_t offset,
-		   uint64_t time, const struct session_ops *ops)
+		   uint64_t time, size_t evsel, const struct session_ops *ops)
 {
 	const uint8_t *p = (const uint8_t *)ev;
 	uint32_t pid, tid;
@@ -341,7 +342,7 @@ static int deliver(struct session *s, const struct perf_event_header *ev, uint64
 	}
 	switch (ev->type) {
 	case PERF_RECORD_SAMPLE:
-		return deliver_sample(s, ev, offset, ops);
+		return deliver_sample(s, ev, offset, evsel, ops);
 	case PERF_RECORD_MMAP:
 	case PERF_RECORD_MMAP2: {
 		bool two = ev->type == PERF_RECORD_MMAP2;
@@ -544,7 +545,7 @@ static int flush_queue(struct session *s, uint64_t limit, const struct session_o
 	for (; k < n; k++) {
 		struct session_queued *q = &s->queue[k];
 
-		ret = deliver(s, q->ev, q->offset, q->time, ops);
+		ret = deliver(s, q->ev, q->offset, q->time, q->evsel, ops);
 		if (q->owned)
 			free((void *)q->ev);
 		if (ret)
@@ -562,7 +563,7 @@ static int flush_queue(struct session *s, uint64_t limit, const struct session_o
 }
 
 static int enqueue(struct session *s, const struct perf_event_header *ev, uint64_t offset,
-		   uint64_t time)
+		   uint64_t time, size_t evsel)
 {
 	struct session_queued *q;
 
@@ -577,6 +578,7 @@ static int enqueue(struct session *s, const struct perf_event_header *ev, uint64
 	}
 	q = &s->queue[s->nr_queue];
 	q->time = time;
+	q->evsel = evsel;
 	q->seq = s->seq++;
 	q->offset = offset;
 	q->owned = data_reader_is_pipe(s->reader);
@@ -598,13 +600,15 @@ static int enqueue(struct session *s, const struct perf_event_header *ev, uint64
 	return 0;
 }
 
-/* The timestamp of a kernel record, or false when it has none. */
-static bool record_time(struct session *s, const struct perf_event_header *ev, uint64_t *time)
+/* The timestamp of a kernel record and its evsel's index, or false when it has none. */
+static bool record_time(struct session *s, const struct perf_event_header *ev, uint64_t *time,
+			size_t *evsel)
 {
 	struct session_evsel *e = session_evsel_of(s, ev);
 
 	if (!e || !(e->attr.sample_type & PERF_SAMPLE_TIME))
 		return false;
+	*evsel = (size_t)(e - s->evsels);
 	if (ev->type == PERF_RECORD_SAMPLE) {
 		uint64_t t = e->attr.sample_type;
 		size_t pos = !!(t & PERF_SAMPLE_IDENTIFIER) + !!(t & PERF_SAMPLE_IP) +
@@ -672,16 +676,17 @@ int session_process(struct session *s, const struct session_ops *ops)
 			s->stats.nr_unknown++;
 		{
 			uint64_t time;
+			size_t evsel;
 
-			if (s->ordered && record_time(s, ev, &time)) {
-				ret = enqueue(s, ev, offset, time);
+			if (s->ordered && record_time(s, ev, &time, &evsel)) {
+				ret = enqueue(s, ev, offset, time, evsel);
 				if (ret < 0)
 					return set_error(s, ret, "out of memory");
 				continue;
 			}
 		}
 		/* No timestamp: deliver at once, as perf does. */
-		ret = deliver(s, ev, offset, 0, ops);
+		ret = deliver(s, ev, offset, 0, SIZE_MAX, ops);
 		if (ret)
 			goto stop;
 	}

@@ -81,6 +81,7 @@ struct session_queued {
 	uint64_t seq;
 	uint64_t offset;
 	const struct perf_event_header *ev;
+	size_t evsel;    /* index of the record's evsel, found when queued */
 	bool owned;      /* a copy (pipe input): freed after delivery */
 };
 
