@@ -17,4 +17,8 @@ int cmd_script(int argc, char **argv);
  */
 int cmd_show_help(const char *cmd, const char *usage);
 
+/* "sframetrace CMD: <what went wrong>" and the usage, on stderr. */
+void cmd_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -91,7 +91,7 @@ int cmd_probe(int argc, char **argv)
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
 		return cmd_show_help("probe", probe_usage);
 	if (argc > 1) {
-		fprintf(stderr, "sframetrace probe: unexpected argument '%s'\n%s", argv[1], probe_usage);
+		cmd_usage_error("probe", probe_usage, "unexpected argument '%s'", argv[1]);
 		return 2;
 	}
 	uname(&u);

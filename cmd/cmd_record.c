@@ -264,8 +264,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case 'h':
 			return 1;
 		default:
-			fprintf(stderr, "sframetrace record: unknown option '%s'\n%s",
-				argv[optind - 1], record_usage);
+			cmd_usage_error("record", record_usage, "unknown option '%s'", argv[optind - 1]);
 			return -1;
 		}
 	}

@@ -388,18 +388,15 @@ int cmd_report(int argc, char **argv)
 		case 'q': r.uopts.quiet = true; r.in.quiet = true; sopts.quiet = true; break;
 		case 'h': return cmd_show_help("report", report_usage);
 		case ':':
-			fprintf(stderr, "sframetrace report: option '%s' needs a value\n%s",
-				argv[optind - 1], report_usage);
+			cmd_usage_error("report", report_usage, "option '%s' needs a value", argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			fprintf(stderr, "sframetrace report: unknown option '%s'\n%s", argv[optind - 1],
-				report_usage);
+			cmd_usage_error("report", report_usage, "unknown option '%s'", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "sframetrace report: unexpected argument '%s'\n%s", argv[optind],
-			report_usage);
+		cmd_usage_error("report", report_usage, "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (hist_parse_keys(sort, &r.hopts, err, sizeof(err)) < 0) {

@@ -428,18 +428,15 @@ int cmd_script(int argc, char **argv)
 		case 'q': sopts.quiet = true; sc.in.quiet = true; break;
 		case 'h': return cmd_show_help("script", script_usage);
 		case ':':
-			fprintf(stderr, "sframetrace script: option '%s' needs a value\n%s",
-				argv[optind - 1], script_usage);
+			cmd_usage_error("script", script_usage, "option '%s' needs a value", argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			fprintf(stderr, "sframetrace script: unknown option '%s'\n%s", argv[optind - 1],
-				script_usage);
+			cmd_usage_error("script", script_usage, "unknown option '%s'", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "sframetrace script: unexpected argument '%s'\n%s", argv[optind],
-			script_usage);
+		cmd_usage_error("script", script_usage, "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
 	sc.in.srcline = sc.fields & F_SRCLINE;

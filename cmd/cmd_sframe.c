@@ -212,8 +212,7 @@ int cmd_sframe(int argc, char **argv)
 		case 'h':
 			return cmd_show_help("sframe", sframe_usage);
 		default:
-			fprintf(stderr, "sframetrace sframe: unknown option '%s'\n%s",
-				argv[optind - 1], sframe_usage);
+			cmd_usage_error("sframe", sframe_usage, "unknown option '%s'", argv[optind - 1]);
 			return EXIT_ERROR;
 		}
 	}

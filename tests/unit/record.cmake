@@ -6,7 +6,8 @@ add_executable(test_record_attr
   ${CMAKE_CURRENT_LIST_DIR}/test_record_attr.c
   ${SFT_RECORD_CMD_DIR}/record_events.c
   ${SFT_RECORD_CMD_DIR}/record_track.c
-  ${SFT_RECORD_CMD_DIR}/cmd_record.c)
+  ${SFT_RECORD_CMD_DIR}/cmd_record.c
+  ${SFT_RECORD_CMD_DIR}/cmd_usage.c)
 target_include_directories(test_record_attr PRIVATE ${SFT_RECORD_CMD_DIR})
 target_link_libraries(test_record_attr PRIVATE sframetrace_core PkgConfig::CMOCKA)
 add_test(NAME unit.record_attr COMMAND test_record_attr)
