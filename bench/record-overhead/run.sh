@@ -12,24 +12,13 @@
 # SFT (sframetrace binary, default BUILD_DIR/sframetrace), PERF (perf).
 set -eu
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=$root/build
-if [ $# -gt 0 ]; then
-	build=$(cd "$1" && pwd)
-	shift
-fi
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/../common.sh"
 runs=${RUNS:-5}
 freq=${FREQ:-4000}
 rounds=${ROUNDS:-300000}
 event=${EVENT:-cpu-clock}
-sft=${SFT:-$build/sframetrace}
-perf=${PERF:-perf}
 
-command -v "$perf" >/dev/null 2>&1 || { echo "perf is not installed" >&2; exit 1; }
-[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 1; }
-if [ ! -x "$sft" ]; then
-	cmake --build "$build" --target sframetrace >&2
-fi
 
 out=$build/bench/record-overhead
 mkdir -p "$out"

@@ -18,27 +18,16 @@
 # PERF (perf), REUSE=1 keeps an existing recording with enough samples.
 set -eu
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=$root/build
-if [ $# -gt 0 ]; then
-	build=$(cd "$1" && pwd)
-	shift
-fi
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/../common.sh"
 runs=${RUNS:-5}
 freq=${FREQ:-20000}
 duration=${DURATION:-4}
 children=${CHILDREN:-4}
 min_samples=${MIN_SAMPLES:-200000}
 event=${EVENT:-cpu-clock}
-sft=${SFT:-$build/sframetrace}
-perf=${PERF:-perf}
 reuse=${REUSE:-0}
 
-command -v "$perf" >/dev/null 2>&1 || { echo "perf is not installed" >&2; exit 1; }
-[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 1; }
-if [ ! -x "$sft" ]; then
-	cmake --build "$build" --target sframetrace >&2
-fi
 
 out=$build/bench/report-speed
 mkdir -p "$out"

@@ -36,26 +36,15 @@
 # every number.
 set -eu
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=$root/build
-if [ $# -gt 0 ]; then
-	build=$(cd "$1" && pwd)
-	shift
-fi
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/../common.sh"
 runs=${RUNS:-5}
 freq=${FREQ:-4000}
 duration=${DURATION:-4}
 stack=${STACK:-8192}
 event=${EVENT:-cpu-clock}
-sft=${SFT:-$build/sframetrace}
-perf=${PERF:-perf}
 reuse=${REUSE:-0}
 
-command -v "$perf" >/dev/null 2>&1 || { echo "perf is not installed" >&2; exit 1; }
-[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 1; }
-if [ ! -x "$sft" ]; then
-	cmake --build "$build" --target sframetrace >&2
-fi
 
 out=$build/bench/unwind-speed
 mkdir -p "$out"
