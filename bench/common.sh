@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared start of the bench/*/run.sh scripts (sourced, not run): the source
 # root, the build directory (the script's first argument, default
 # ROOT/build; shifted away), the sframetrace and perf to measure (SFT,
