@@ -39,6 +39,9 @@ static const char record_usage[] =
 	"    -p, --pid PID[,PID]     attach to processes\n"
 	"    -t, --tid TID[,TID]     attach to threads\n"
 	"    -i, --no-inherit        do not follow forks of the workload\n"
+	"        --register-sframe=auto|always|never\n"
+	"                            register the workload's .sframe sections with the\n"
+	"                            kernel (LD_AUDIT library; auto: when it has sframe_register)\n"
 	"    -m, --mmap-pages N      ring buffer pages per CPU (power of two)\n"
 	"    -q, --quiet             print nothing but errors\n"
 	"    -v, --verbose           say more\n"
@@ -164,7 +167,7 @@ const char *record_cg_name(enum record_cg cg)
 
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
-	enum { OPT_CALL_GRAPH = 256 };
+	enum { OPT_CALL_GRAPH = 256, OPT_REGISTER_SFRAME };
 	static const struct option opts[] = {
 		{ "event", required_argument, NULL, 'e' },
 		{ "freq", required_argument, NULL, 'F' },
@@ -176,6 +179,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "tid", required_argument, NULL, 't' },
 		{ "no-inherit", no_argument, NULL, 'i' },
+		{ "register-sframe", required_argument, NULL, OPT_REGISTER_SFRAME },
 		{ "mmap-pages", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -248,6 +252,13 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case 'i':
 			o->no_inherit = true;
 			break;
+		case OPT_REGISTER_SFRAME:
+			if (record_parse_register_sframe(optarg, &o->register_sframe)) {
+				cmd_usage_error("record", record_usage,
+						"invalid --register-sframe '%s' (use auto, always or never)", optarg);
+				return -1;
+			}
+			break;
 		case 'm':
 			o->mmap_pages = strtoul(optarg, &end, 10);
 			if (*end || !o->mmap_pages || (o->mmap_pages & (o->mmap_pages - 1))) {
@@ -302,6 +313,7 @@ static int workload_prepare(struct record *r)
 		signal(SIGTERM, SIG_DFL);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);
+		record_audit_child_env(r);
 		execvp(r->opts.argv[0], r->opts.argv);
 		e = errno;
 		if (write(err[1], &e, sizeof(e)) < 0)
@@ -465,6 +477,8 @@ int cmd_record(int argc, char **argv)
 
 	install_signals();
 	ret = record_setup_events(&r);
+	if (!ret)
+		ret = record_audit_setup(&r);
 	if (ret)
 		goto out;
 	if (r.opts.argc) {
@@ -538,6 +552,7 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	record_print_summary(&r);
+	record_audit_summary(&r);
 out:
 	if (r.child > 0 && !r.child_reaped) {
 		if (ret) {
@@ -555,6 +570,7 @@ out:
 		data_writer_close(r.writer, false);
 	evlist_free(r.evlist);
 	record_track_exit(&r.track);
+	record_audit_exit(&r);
 	free(r.opts.pids);
 	if (ret)
 		return ret == -ECANCELED ? 2 : 255;

@@ -29,6 +29,13 @@ enum record_cg {
 	RECORD_CG_AUTO,
 };
 
+/* --register-sframe: inject the LD_AUDIT library into the workload? */
+enum record_reg {
+	RECORD_REG_AUTO,        /* when the kernel has sframe_register */
+	RECORD_REG_ALWAYS,
+	RECORD_REG_NEVER,
+};
+
 struct record_opts {
 	const char *events[RECORD_MAX_EVENTS];
 	int nr_events;
@@ -47,6 +54,7 @@ struct record_opts {
 	size_t mmap_pages;
 	bool quiet;
 	int verbose;
+	enum record_reg register_sframe;
 	char **argv;
 	int argc;
 };
@@ -81,6 +89,14 @@ struct record_track {
 	bool kernel_hit;
 };
 
+struct record_audit {
+	bool on;                 /* the workload gets LD_AUDIT */
+	bool own_log;            /* log is our temporary file (removed at exit) */
+	char lib[4096];
+	char log[4096];
+	long long log_offset;    /* where this run's lines start in a user's log */
+};
+
 struct record {
 	struct record_opts opts;
 	struct evlist *evlist;
@@ -96,6 +112,7 @@ struct record {
 	int child_status;
 	bool child_reaped;
 	uint64_t bytes_written;
+	struct record_audit audit;
 };
 
 int record_parse_call_graph(const char *arg, struct record_opts *o);
@@ -115,6 +132,13 @@ void record_print_summary(const struct record *r);
 /* Build the attr for event i in the resolved mode (unit-tested). */
 void record_init_attr(const struct record *r, struct perf_event_attr *attr,
 		      bool tracking);
+
+/* .sframe registration through libsframetrace-audit.so (record_audit.c). */
+int record_parse_register_sframe(const char *arg, enum record_reg *out);
+int record_audit_setup(struct record *r);
+void record_audit_child_env(const struct record *r);
+void record_audit_summary(const struct record *r);
+void record_audit_exit(struct record *r);
 
 void record_track_event(struct record_track *t, const struct perf_event_header *h);
 void record_track_exit(struct record_track *t);

@@ -123,16 +123,6 @@ int event_tracefs_events_dir(char *out, size_t len);
 int event_tracing_data(const uint64_t *ids, size_t nr, uint8_t **out, size_t *len);
 
 /* Kernel feature probes. */
-#define EVENT_SFRAME_REGISTER_NR_DEFAULT 472
-#define EVENT_SFRAME_UNREGISTER_NR_DEFAULT 473
-
-struct sframe_setup {
-	uint64_t sframe_start;
-	uint64_t sframe_size;
-	uint64_t text_start;
-	uint64_t text_size;
-};
-
 /* 0 when a sampling event with defer_callchain opens, else -errno. */
 int event_probe_defer_callchain(void);
 /*

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <sframetrace/event.h>
+#include <sframetrace/sframe_register.h>
 
 static int try_open(struct perf_event_attr *attr)
 {
@@ -85,28 +86,16 @@ int event_probe_mmap_build_id(void)
 	return try_open(&attr);
 }
 
-static long nr_from_env(const char *name, long def)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return def;
-	n = strtol(v, &end, 0);
-	return (*end || n <= 0) ? def : n;
-}
-
 long event_sframe_register_nr(void)
 {
-	return nr_from_env("SFRAMETRACE_SFRAME_REGISTER_NR",
-			   EVENT_SFRAME_REGISTER_NR_DEFAULT);
+	return sframe_register_nr_from_env(SFRAME_REGISTER_NR_ENV,
+					   SFRAME_REGISTER_NR_DEFAULT);
 }
 
 long event_sframe_unregister_nr(void)
 {
-	return nr_from_env("SFRAMETRACE_SFRAME_UNREGISTER_NR",
-			   EVENT_SFRAME_UNREGISTER_NR_DEFAULT);
+	return sframe_register_nr_from_env(SFRAME_UNREGISTER_NR_ENV,
+					   SFRAME_UNREGISTER_NR_DEFAULT);
 }
 
 int event_probe_sframe_register(long nr)

@@ -7,6 +7,7 @@ add_executable(test_record_attr
   ${SFT_RECORD_CMD_DIR}/record_events.c
   ${SFT_RECORD_CMD_DIR}/record_track.c
   ${SFT_RECORD_CMD_DIR}/cmd_record.c
+  ${SFT_RECORD_CMD_DIR}/record_audit.c
   ${SFT_RECORD_CMD_DIR}/cmd_usage.c)
 target_include_directories(test_record_attr PRIVATE ${SFT_RECORD_CMD_DIR})
 target_link_libraries(test_record_attr PRIVATE sframetrace_core PkgConfig::CMOCKA)
