@@ -176,6 +176,12 @@ static bool parse_line(const char *s, struct audit_line *l)
 	return true;
 }
 
+/* "exec": EEXIST for what the kernel registered at exec, which is success. */
+static int audit_result_errno(const char *result)
+{
+	return strcmp(result, "exec") ? sframe_errno_from_name(result) : 0;
+}
+
 struct audit_counts {
 	unsigned long registered, no_sframe, failed, reregistered, unregistered;
 	unsigned long failed_by[8];
@@ -218,12 +224,15 @@ static void list_line(const struct audit_line *l, int err)
 
 	if (!strcmp(l->op, "skip"))
 		what = !strcmp(l->result, "no-sframe") ? "no .sframe" : l->result;
+	else if (err)
+		what = !strcmp(l->op, "reregister") ? "re-reg failed" :
+		       !strcmp(l->op, "unregister") ? "unreg failed" : "failed";
 	else if (!strcmp(l->op, "unregister"))
 		what = "unregistered";
-	else if (err == 0 || err == EEXIST)
-		what = !strcmp(l->op, "reregister") ? "re-registered" : "registered";
+	else if (!strcmp(l->result, "exec"))
+		what = "kernel (exec)";
 	else
-		what = !strcmp(l->op, "reregister") ? "re-reg failed" : "failed";
+		what = !strcmp(l->op, "reregister") ? "re-registered" : "registered";
 	if (!strcmp(l->op, "skip"))
 		fprintf(stderr, "  %-14s %s (pid %d)\n", what, l->path, l->pid);
 	else
@@ -280,14 +289,14 @@ void record_audit_summary(const struct record *r)
 
 		if (!parse_line(line, &l))
 			continue;
-		err = sframe_errno_from_name(l.result);
+		err = audit_result_errno(l.result);
 		count_pid(&c, l.pid);
 		if (!strcmp(l.op, "skip"))
 			c.no_sframe++;
+		else if (err)
+			count_failure(&c, err);
 		else if (!strcmp(l.op, "unregister"))
 			c.unregistered++;
-		else if (err && err != EEXIST)
-			count_failure(&c, err);
 		else if (!strcmp(l.op, "reregister"))
 			c.reregistered++;
 		else

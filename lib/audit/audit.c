@@ -44,6 +44,7 @@ struct object {
 	uint64_t sframe_start, sframe_size;
 	uint64_t text_start, text_size;
 	long lmid;
+	bool at_exec;          /* the executable or its interpreter: the kernel registered it */
 	bool has_sframe;
 	bool open;
 	char path[4096];
@@ -54,7 +55,8 @@ static size_t nr_objects, cap_objects;
 static long nr_register = SFRAME_REGISTER_NR_DEFAULT;
 static long nr_unregister = SFRAME_UNREGISTER_NR_DEFAULT;
 static const char *log_path;
-static bool enosys;              /* the kernel has no such syscall: stop trying */
+static bool no_register;         /* sframe_register gave ENOSYS: stop trying */
+static bool no_unregister;       /* sframe_unregister gave ENOSYS */
 static bool exiting;             /* exit() began: the kernel drops registrations itself */
 static struct link_map *main_map;    /* its search list reaches the program's libc */
 
@@ -86,17 +88,25 @@ static void log_line(const char *op, const char *result, const struct object *o)
 	close(fd);
 }
 
-/* The syscall's errno (0 on success); ENOSYS once seen is not retried. */
+/*
+ * The syscall's errno (0 on success). ENOSYS is not retried: for register
+ * it stops both calls, for unregister only that one.
+ */
 static int call(long nr, const struct sframe_setup *s)
 {
+	bool unreg = nr == nr_unregister;
 	int saved = errno, err = 0;
 
-	if (enosys)
+	if (no_register || (unreg && no_unregister))
 		return ENOSYS;
 	if (syscall(nr, s, sizeof(*s)) != 0)
 		err = errno;
-	if (err == ENOSYS)
-		enosys = true;
+	if (err == ENOSYS) {
+		if (unreg)
+			no_unregister = true;
+		else
+			no_register = true;
+	}
 	errno = saved;
 	return err;
 }
@@ -108,8 +118,14 @@ static void do_register(const struct object *o, const char *op)
 		.text_start = o->text_start, .text_size = o->text_size,
 	};
 	char buf[16];
+	int err = call(nr_register, &s);
 
-	log_line(op, sframe_errno_name(call(nr_register, &s), buf, sizeof(buf)), o);
+	/*
+	 * EEXIST for what binfmt_elf registered at exec is success; for any
+	 * other object it is a clash (say, a stale registration of an object
+	 * that was unloaded without being unregistered).
+	 */
+	log_line(op, err == EEXIST && o->at_exec ? "exec" : sframe_errno_name(err, buf, sizeof(buf)), o);
 }
 
 /* Whether the page at addr is mapped (so reading an ELF header there is safe). */
@@ -206,6 +222,8 @@ EXPORT unsigned int la_objopen(struct link_map *map, Lmid_t lmid, uintptr_t *coo
 	object_path(o, map, (long)lmid);
 	if (lmid == LM_ID_BASE && !map->l_name[0])
 		main_map = map;
+	o->at_exec = lmid == LM_ID_BASE &&
+		     (!map->l_name[0] || (getauxval(AT_BASE) && map->l_addr == getauxval(AT_BASE)));
 	if (!find_phdrs(map, (long)lmid, &ph, &phnum)) {
 		log_line("skip", "no-phdrs", o);
 		return 0;
