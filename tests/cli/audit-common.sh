@@ -15,10 +15,11 @@ need_gsframe() {
 		skip "the assembler has no --gsframe (binutils < 2.40)"
 }
 
-# libaudit_a, _b, _d with .sframe, _c without; audit_main linked to a, b, c.
+# libaudit_a, _b, _d, _e with .sframe, _c without; audit_main linked to a,
+# b, c (it dlopens d and dlmopens e).
 build_audit_progs() {
 	mkdir -p "$tmp/a"
-	for l in a b c d; do
+	for l in a b c d e; do
 		sf=-Wa,--gsframe
 		[ $l = c ] && sf=
 		gcc -O2 -fPIC -shared $sf -DLIBFN=audit_fn_$l -o "$tmp/a/libaudit_$l.so" \

@@ -1,17 +1,19 @@
 #!/bin/sh
 # The LD_AUDIT library's debug log against the objects' own program headers:
-# audit_main (with .sframe) links libaudit_a, _b (with) and _c (without) and
-# dlopens then dlcloses libaudit_d (with). Each logged .sframe and text range
-# must equal `readelf -lW` of that object plus its load bias, taken from the
-# program's own /proc/self/maps; _c is logged as skipped, _d unregistered on
-# dlclose; record's summary and -v list agree with readelf's count.
+# audit_main (with .sframe) links libaudit_a, _b (with) and _c (without),
+# dlopens libaudit_d and dlmopens libaudit_e into a new namespace (with),
+# then dlcloses both. Each logged .sframe and text range must equal
+# `readelf -lW` of that object plus its load bias, taken from the program's
+# own /proc/self/maps; _c is logged as skipped, _e registered in its own
+# namespace (lmid > 0), _d and _e unregistered on dlclose; record's summary
+# and -v list agree with readelf's count.
 . "$SFT_SRC/tests/cli/audit-common.sh"
 
 need_gsframe
 need_perf_event
 build_audit_progs
 
-for l in a b d; do
+for l in a b d e; do
 	readelf -lW "$tmp/a/libaudit_$l.so" | grep -q GNU_SFRAME ||
 		skip "the linker made no PT_GNU_SFRAME for libaudit_$l.so"
 done
@@ -47,10 +49,13 @@ phdrs() {
 		END { print "first", first }'
 }
 
-# The load bias: where /proc/self/maps shows the file at offset 0, minus
-# the page of its first PT_LOAD.
+# bias_of PATH TEXT: the load bias of the copy of PATH whose text is at
+# TEXT (a dlmopen'ed namespace maps libc again): the highest place below
+# TEXT where /proc/self/maps shows the file at offset 0, minus the page of
+# its first PT_LOAD.
 bias_of() {
-	start=$(awk -v p="$1" '$6 == p && $3 == "00000000" { split($1, a, "-"); print a[1]; exit }' "$tmp/maps")
+	start=$(awk -v p="$1" -v t="$2" '$6 == p && $3 == "00000000" { split($1, a, "-"); print a[1] }' "$tmp/maps" |
+		while read -r a; do [ $(( 0x$a )) -le $(( $2 )) ] && echo "$a"; done | tail -n 1)
 	[ -n "$start" ] || return 1
 	first=$(phdrs "$1" | awk '$1 == "first" { print $2 }')
 	echo $(( 0x$start - ($first & ~4095) ))
@@ -67,9 +72,9 @@ while IFS= read -r line; do
 	op=$(field op "$line")
 	res=$(field result "$line")
 	case $path in /*) ;; *) continue;; esac   # linux-vdso.so.1 has no file
-	bias=$(bias_of "$path") || { bad "$path is logged but not in the program's maps"; continue; }
 	set -- $(field text "$line")
 	tstart=$1 tsize=$2
+	bias=$(bias_of "$path" "$tstart") || { bad "$path is logged but not in the program's maps"; continue; }
 	set -- $(field sframe "$line")
 	sstart=$1 ssize=$2
 	want_s=$(phdrs "$path" | awk '$1 == "sframe" { print $2, $3 }')
@@ -117,14 +122,18 @@ for p in $(awk '$6 ~ /^\// && $3 == "00000000" { print $6 }' "$tmp/maps" | sort 
 		grep -q "op=skip result=no-sframe .*path=$p\$" "$tmp/mine" || bad "$p has no .sframe but was not logged as skipped"
 	fi
 done
-for l in a b d; do
+for l in a b d e; do
 	case " $registered " in *" $tmp/a/libaudit_$l.so "*) ;; *) bad "libaudit_$l.so not registered";; esac
 done
 grep -q "op=skip result=no-sframe .*path=$tmp/a/libaudit_c.so\$" "$tmp/mine" ||
 	bad "libaudit_c.so (no .sframe) is not logged as skipped"
-# dlclose unregisters libaudit_d; exit leaves the rest to the kernel.
-grep -q "op=unregister .*path=$tmp/a/libaudit_d.so\$" "$tmp/mine" || bad "libaudit_d.so was not unregistered on dlclose"
-[ "$(grep -c "op=unregister" "$tmp/mine")" -eq 1 ] || bad "unregister lines other than libaudit_d's: $(grep op=unregister "$tmp/mine")"
+grep -q "op=register .* lmid=[1-9][0-9]* path=$tmp/a/libaudit_e.so\$" "$tmp/mine" ||
+	bad "libaudit_e.so (dlmopen) is not registered in a namespace of its own"
+# dlclose unregisters libaudit_d and _e; exit leaves the rest to the kernel.
+for l in d e; do
+	grep -q "op=unregister .*path=$tmp/a/libaudit_$l.so\$" "$tmp/mine" || bad "libaudit_$l.so was not unregistered on dlclose"
+done
+[ "$(grep -c "op=unregister" "$tmp/mine")" -eq 2 ] || bad "unregister lines other than libaudit_d's and _e's: $(grep op=unregister "$tmp/mine")"
 [ $checked -ge 7 ] || bad "only $checked log lines checked"
 
 # record's summary: registered + failed = the objects readelf says have
