@@ -13,15 +13,20 @@
  * go out, so they keep their own time, cpu and period.
  *
  * A record may also be delivered before some of its samples: equal
- * timestamps keep file order, CPUs' clocks may disagree a little, and a
- * sample can arrive a round late. So each thread keeps the user stacks of
- * its last SESSION_DEFER_RECENT records, and a sample whose cookie is among
- * them and whose time is no more than SESSION_DEFER_SKEW_NS after that
- * record's is stitched at once. A sample further in the future with the
- * same cookie comes from a later kernel entry that reused the cookie: it
- * waits for the next record. (The kernel's cookies carry a per-CPU counter,
- * so reuse within a thread's last few records does not happen in practice;
- * the window only needs to exceed clock skew.) A remembered record that no
+ * timestamps keep file order, CPUs' clocks may disagree a little, a sample
+ * can arrive a round late, and (seen on Linux 7.1.5) a sample taken while
+ * the kernel is still on its way out of the same entry, e.g. in the task
+ * work that just wrote the record, gets the same cookie and no record of
+ * its own: the kernel walks the user stack once per entry. So each thread
+ * keeps the user stacks of its last SESSION_DEFER_RECENT records. A sample
+ * with the cookie of the thread's newest record is stitched to it whenever
+ * it comes: until the thread's next record it is still that entry. A
+ * sample with the cookie of an older one is stitched only when its time
+ * is no more than SESSION_DEFER_SKEW_NS after that record's (the thread
+ * has been back in user space since, so only reordering explains it);
+ * later, it is a new entry that reused the cookie and waits for the next
+ * record. (The kernel's cookies carry a per-CPU counter, so reuse does not
+ * happen in practice.) A remembered record that no
  * sample used by the time it is pushed out, its thread exits or the input
  * ends is counted as an orphan. A thread never holds more than
  * SESSION_DEFER_MAX_HELD samples: past that the older half goes out
@@ -133,15 +138,23 @@ static int held_emit(struct session *s, struct session_thread *t,
 	return session_emit_sample(s, &sm, NULL, 0, ops);
 }
 
-/* The newest remembered record of t with cookie, or NULL. */
-static struct session_defer_recent *recent_find(struct session_defer_thread *dt, uint64_t cookie)
+/*
+ * The remembered record of t that a sample with cookie taken at time
+ * belongs to, or NULL: the newest record at any time, an older one within
+ * the skew window (see the top of this file).
+ */
+static struct session_defer_recent *recent_find(struct session_defer_thread *dt, uint64_t cookie,
+						uint64_t time)
 {
 	for (unsigned int k = 1; k <= SESSION_DEFER_RECENT; k++) {
 		struct session_defer_recent *r =
 			&dt->recent[(dt->next_recent + SESSION_DEFER_RECENT - k) % SESSION_DEFER_RECENT];
 
-		if (r->valid && r->cookie == cookie)
+		if (!r->valid || r->cookie != cookie)
+			continue;
+		if (k == 1 || time <= r->time || time - r->time <= SESSION_DEFER_SKEW_NS)
 			return r;
+		return NULL;
 	}
 	return NULL;
 }
@@ -168,10 +181,10 @@ int session_defer_sample(struct session *s, struct session_sample *sm,
 			 const struct session_ops *ops)
 {
 	struct session_defer_thread *dt = &session_thread_priv(sm->thread)->defer;
-	struct session_defer_recent *r = recent_find(dt, sm->cookie);
+	struct session_defer_recent *r = recent_find(dt, sm->cookie, sm->time);
 	struct session_defer_held *h;
 
-	if (r && (sm->time <= r->time || sm->time - r->time <= SESSION_DEFER_SKEW_NS)) {
+	if (r) {
 		r->used = true;
 		sm->deferred_stitched = true;
 		s->stats.nr_deferred_stitched++;

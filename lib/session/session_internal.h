@@ -30,10 +30,12 @@ struct session_proc {
  * for their PERF_RECORD_CALLCHAIN_DEFERRED; each thread also remembers its
  * last SESSION_DEFER_RECENT records, so that a sample delivered after its
  * own record (equal timestamps, CPUs whose clocks disagree, a record that
- * sorted first across rounds) is stitched at once. Such a sample is one
- * whose time is at most SESSION_DEFER_SKEW_NS after the record's: a later
- * one with the same cookie belongs to a new kernel entry that reused it,
- * and waits for the next record.
+ * sorted first across rounds, a sample taken in the same kernel entry after
+ * the record was written) is stitched at once. Such a sample has the cookie
+ * of the thread's newest record, or of an older one with a time at most
+ * SESSION_DEFER_SKEW_NS after that record's: a later one with an older
+ * cookie belongs to a new kernel entry that reused it, and waits for the
+ * next record.
  */
 #define SESSION_DEFER_RECENT 4
 #define SESSION_DEFER_SKEW_NS 100000ULL
