@@ -98,6 +98,13 @@ int record_setup_events(struct record *r)
 	return 0;
 }
 
+static bool env_is_zero(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, "0");
+}
+
 void record_init_attr(const struct record *r, struct perf_event_attr *a,
 		      bool tracking)
 {
@@ -138,8 +145,11 @@ void record_init_attr(const struct record *r, struct perf_event_attr *a,
 	case RECORD_CG_DEFER:
 		a->sample_type |= PERF_SAMPLE_CALLCHAIN;
 		event_attr_set_flag_bit(a, EVENT_ATTR_BIT_DEFER_CALLCHAIN, true);
-		/* Deferred records go where the sideband goes (kernel-abi.md). */
-		if (tracking)
+		/* Deferred records go where the sideband goes (kernel-abi.md).
+		 * SFRAMETRACE_DEFER_OUTPUT=0 leaves the bit off, which makes a
+		 * real kernel drop the records: the VM tests use it to check
+		 * that record and report notice (tests/vm/). */
+		if (tracking && !env_is_zero("SFRAMETRACE_DEFER_OUTPUT"))
 			event_attr_set_flag_bit(a, EVENT_ATTR_BIT_DEFER_OUTPUT, true);
 		break;
 	case RECORD_CG_SFRAME:
@@ -373,6 +383,34 @@ int record_finish(struct record *r)
 	return data_writer_close(r->writer, true);
 }
 
+/*
+ * What the deferred records say about the recording, after the summary:
+ * none at all is a kernel or setup problem (kernel-abi.md), and mostly
+ * one- or two-frame stacks mean the kernel's frame-pointer walk met code
+ * without frame pointers, which only the stack-copy modes can unwind.
+ */
+static void print_deferred_notes(const struct record *r)
+{
+	const struct record_track *t = &r->track;
+
+	if (r->cg != RECORD_CG_DEFER)
+		return;
+	if (r->opts.verbose)
+		fprintf(stderr, "sframetrace record: %llu deferred user callchains for %llu samples (%llu with at most %d user frames)\n",
+			(unsigned long long)t->deferred, (unsigned long long)t->deferred_samples,
+			(unsigned long long)t->deferred_short, RECORD_DEFER_SHORT_FRAMES);
+	if (t->deferred_samples && !t->deferred) {
+		fprintf(stderr, "sframetrace record: warning: %llu samples wait for deferred user callchains but the kernel wrote none: their user frames are missing\n",
+			(unsigned long long)t->deferred_samples);
+		return;
+	}
+	if (t->deferred >= RECORD_DEFER_SHORT_MIN &&
+	    t->deferred_short * 100 > t->deferred * RECORD_DEFER_SHORT_PERCENT)
+		fprintf(stderr, "sframetrace record: warning: %llu of %llu deferred user stacks have at most %d frames: the program seems built without frame pointers; use --call-graph sframe for complete stacks\n",
+			(unsigned long long)t->deferred_short, (unsigned long long)t->deferred,
+			RECORD_DEFER_SHORT_FRAMES);
+}
+
 void record_print_summary(const struct record *r)
 {
 	if (r->opts.quiet)
@@ -381,4 +419,5 @@ void record_print_summary(const struct record *r)
 		(double)r->bytes_written / (1024.0 * 1024.0), r->opts.output,
 		(unsigned long long)r->track.samples,
 		(unsigned long long)(r->track.lost + r->track.lost_samples));
+	print_deferred_notes(r);
 }

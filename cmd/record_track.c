@@ -2,7 +2,9 @@
  * While recording, follow MMAP/MMAP2/FORK records and sample IPs to learn
  * which DSOs samples landed in (perf writes build ids only for those), and
  * count samples, lost records and the time span for the summary and the
- * sample_time feature.
+ * sample_time feature; in deferred mode also count the samples waiting for
+ * a user callchain and how deep the kernel's deferred user stacks are, for
+ * record's warnings at the end.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +86,57 @@ static void mark_hit(struct record_track *t, pid_t pid, uint64_t ip)
 	}
 }
 
+/*
+ * Does the sample's callchain end with the deferred marker and its cookie?
+ * p points just after PERF_SAMPLE_TIME. Only the fields record asks for
+ * can come before the callchain; PERF_SAMPLE_READ has a variable layout
+ * and record never sets it, so such a sample is not looked at.
+ */
+static bool callchain_deferred(uint64_t type, const char *p, const char *end)
+{
+	static const uint64_t fixed[] = { PERF_SAMPLE_ADDR, PERF_SAMPLE_ID,
+					  PERF_SAMPLE_STREAM_ID, PERF_SAMPLE_CPU,
+					  PERF_SAMPLE_PERIOD };
+	uint64_t nr, mark;
+	size_t i;
+
+	if (!(type & PERF_SAMPLE_CALLCHAIN) || (type & PERF_SAMPLE_READ))
+		return false;
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (type & fixed[i])
+			p += 8;
+	if (p + 8 > end)
+		return false;
+	memcpy(&nr, p, 8);
+	p += 8;
+	if (nr < 2 || nr > (uint64_t)(end - p) / 8)
+		return false;
+	memcpy(&mark, p + (nr - 2) * 8, 8);
+	return mark == PERF_CONTEXT_USER_DEFERRED_MARK;
+}
+
+/* A PERF_RECORD_CALLCHAIN_DEFERRED: count it and its user frames. */
+static void on_deferred(struct record_track *t, const struct perf_event_header *h)
+{
+	const char *p = (const char *)(h + 1);
+	uint64_t nr, ip, frames = 0, i;
+
+	t->deferred++;
+	if (h->size < sizeof(*h) + 16)
+		return;
+	memcpy(&nr, p + 8, 8);
+	if (nr > (h->size - sizeof(*h) - 16) / 8)
+		return;
+	/* Patch versions put PERF_CONTEXT_USER first; 7.1.5 writes raw ips. */
+	for (i = 0; i < nr; i++) {
+		memcpy(&ip, p + 16 + i * 8, 8);
+		if (ip < PERF_CONTEXT_MAX)
+			frames++;
+	}
+	if (frames <= RECORD_DEFER_SHORT_FRAMES)
+		t->deferred_short++;
+}
+
 static void on_sample(struct record_track *t, const struct perf_event_header *h)
 {
 	const char *p = (const char *)(h + 1);
@@ -113,6 +166,9 @@ static void on_sample(struct record_track *t, const struct perf_event_header *h)
 			t->first_time = time;
 		if (time > t->last_time)
 			t->last_time = time;
+		p += 8;
+		if (callchain_deferred(t->sample_type, p, end))
+			t->deferred_samples++;
 	}
 	t->samples++;
 	if ((h->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL)
@@ -189,7 +245,7 @@ void record_track_event(struct record_track *t, const struct perf_event_header *
 		}
 		break;
 	case PERF_RECORD_CALLCHAIN_DEFERRED_TYPE:
-		t->deferred++;
+		on_deferred(t, h);
 		break;
 	default:
 		break;

@@ -480,6 +480,88 @@ static void test_fallback(void **state)
 	assert_true(r.opts.no_inherit);
 }
 
+/*
+ * record_track's deferred counters, which drive record's warnings: a
+ * sample is counted when its callchain ends with the marker and a cookie;
+ * a deferred record is short when it has at most RECORD_DEFER_SHORT_FRAMES
+ * user frames, a leading PERF_CONTEXT_USER (patch versions) not counted.
+ */
+static void put_u64(uint8_t *b, size_t *n, uint64_t v)
+{
+	memcpy(b + *n, &v, 8);
+	*n += 8;
+}
+
+static void feed(struct record_track *t, uint8_t *b, size_t n, uint32_t type)
+{
+	struct perf_event_header h = { .type = type, .misc = PERF_RECORD_MISC_USER,
+				       .size = (uint16_t)n };
+
+	memcpy(b, &h, sizeof(h));
+	record_track_event(t, (const struct perf_event_header *)b);
+}
+
+static void sample(struct record_track *t, const uint64_t *chain, uint64_t nr,
+		   uint64_t nr_claimed)
+{
+	uint64_t b64[32];
+	uint8_t *b = (uint8_t *)b64;
+	size_t n = 8;
+
+	put_u64(b, &n, 0x401000);                 /* ip */
+	put_u64(b, &n, 100 | (100ULL << 32));     /* pid, tid */
+	put_u64(b, &n, 5000);                     /* time */
+	put_u64(b, &n, 1);                        /* cpu, res */
+	put_u64(b, &n, 1000000);                  /* period */
+	put_u64(b, &n, nr_claimed);
+	for (uint64_t i = 0; i < nr; i++)
+		put_u64(b, &n, chain[i]);
+	feed(t, b, n, PERF_RECORD_SAMPLE);
+}
+
+static void deferred(struct record_track *t, const uint64_t *ips, uint64_t nr)
+{
+	uint64_t b64[32];
+	uint8_t *b = (uint8_t *)b64;
+	size_t n = 8;
+
+	put_u64(b, &n, 0x500000001ULL);           /* cookie */
+	put_u64(b, &n, nr);
+	for (uint64_t i = 0; i < nr; i++)
+		put_u64(b, &n, ips[i]);
+	put_u64(b, &n, 100 | (100ULL << 32));     /* sample_id: tid, time */
+	put_u64(b, &n, 5100);
+	feed(t, b, n, PERF_RECORD_CALLCHAIN_DEFERRED_TYPE);
+}
+
+static void test_track_deferred(void **state)
+{
+	const uint64_t marked[] = { PERF_CONTEXT_KERNEL, 0xffffffff81000000ULL,
+				    PERF_CONTEXT_USER_DEFERRED_MARK, 0x500000001ULL };
+	const uint64_t inline_user[] = { PERF_CONTEXT_USER, 0x401000, 0x401100 };
+	const uint64_t two[] = { 0x401000, 0x401100 };
+	const uint64_t two_ctx[] = { PERF_CONTEXT_USER, 0x401000, 0x401100 };
+	const uint64_t four[] = { 0x401000, 0x401100, 0x401200, 0x401300 };
+	struct record_track t;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.sample_type = ST_BASE | PERF_SAMPLE_CALLCHAIN;
+	sample(&t, marked, 4, 4);
+	sample(&t, marked, 4, 4);
+	sample(&t, inline_user, 3, 3);
+	/* A callchain whose nr runs past the record is not looked into. */
+	sample(&t, marked, 4, 6);
+	deferred(&t, two, 2);
+	deferred(&t, two_ctx, 3);
+	deferred(&t, four, 4);
+	assert_int_equal(t.samples, 4);
+	assert_int_equal(t.deferred_samples, 2);
+	assert_int_equal(t.deferred, 3);
+	assert_int_equal(t.deferred_short, 2);
+	record_track_exit(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -495,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_cg_names),
 		cmocka_unit_test(test_probe_defer),
 		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_track_deferred),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
