@@ -104,6 +104,7 @@ struct record_track {
 struct record_audit {
 	bool on;                 /* the workload gets LD_AUDIT */
 	bool own_log;            /* log is our temporary file (removed at exit) */
+	bool kernel_registers;   /* the kernel has sframe_register */
 	char lib[4096];
 	char log[4096];
 	long long log_offset;    /* where this run's lines start in a user's log */

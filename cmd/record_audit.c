@@ -95,8 +95,9 @@ int record_audit_setup(struct record *r)
 	struct record_audit *a = &r->audit;
 	enum record_reg mode = r->opts.register_sframe;
 	long nr = event_sframe_register_nr();
-	int ret;
+	int ret = event_probe_sframe_register(nr);
 
+	a->kernel_registers = ret == 0;
 	if (!r->opts.argc) {
 		if (mode == RECORD_REG_ALWAYS)
 			fprintf(stderr, "sframetrace record: --register-sframe applies to a launched command only; ignored\n");
@@ -105,7 +106,6 @@ int record_audit_setup(struct record *r)
 	if (mode == RECORD_REG_NEVER)
 		return 0;
 	if (mode == RECORD_REG_AUTO) {
-		ret = event_probe_sframe_register(nr);
 		if (ret) {
 			if (r->opts.verbose)
 				fprintf(stderr, "sframetrace record: .sframe registration: off (sframe_register (%ld): %s)\n",
@@ -115,6 +115,8 @@ int record_audit_setup(struct record *r)
 	}
 	ret = find_library(a->lib, sizeof(a->lib));
 	if (ret) {
+		if (mode == RECORD_REG_AUTO && r->opts.quiet)
+			return 0;
 		fprintf(stderr, "sframetrace record: %s not found beside the sframetrace binary nor in its install directory (set SFRAMETRACE_AUDIT_LIB)%s\n",
 			AUDIT_LIB, mode == RECORD_REG_ALWAYS ? "" : "; .sframe registration off");
 		return mode == RECORD_REG_ALWAYS ? -ECANCELED : 0;

@@ -404,11 +404,19 @@ static void print_deferred_notes(const struct record *r)
 			(unsigned long long)t->deferred_samples);
 		return;
 	}
-	if (t->deferred >= RECORD_DEFER_SHORT_MIN &&
-	    t->deferred_short * 100 > t->deferred * RECORD_DEFER_SHORT_PERCENT)
-		fprintf(stderr, "sframetrace record: warning: %llu of %llu deferred user stacks have at most %d frames: the program seems built without frame pointers; use --call-graph sframe for complete stacks\n",
-			(unsigned long long)t->deferred_short, (unsigned long long)t->deferred,
-			RECORD_DEFER_SHORT_FRAMES);
+	if (t->deferred < RECORD_DEFER_SHORT_MIN ||
+	    t->deferred_short * 100 <= t->deferred * RECORD_DEFER_SHORT_PERCENT)
+		return;
+	fprintf(stderr, "sframetrace record: warning: %llu of %llu deferred user stacks have at most %d frames: ",
+		(unsigned long long)t->deferred_short, (unsigned long long)t->deferred,
+		RECORD_DEFER_SHORT_FRAMES);
+	/* A kernel with SFrame unwinding needs .sframe registered, not frame pointers. */
+	if (!r->audit.kernel_registers)
+		fprintf(stderr, "the program seems built without frame pointers; use --call-graph sframe for complete stacks\n");
+	else if (!r->audit.on)
+		fprintf(stderr, "the kernel unwinds code without frame pointers only where .sframe is registered; record without --register-sframe=never, or use --call-graph sframe\n");
+	else
+		fprintf(stderr, "the code seems to have neither frame pointers nor .sframe (SFrame V3); use --call-graph sframe or dwarf for complete stacks\n");
 }
 
 void record_print_summary(const struct record *r)

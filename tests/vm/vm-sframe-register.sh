@@ -16,7 +16,8 @@
 #                          unwind through every library frame to main
 #                          (also in the forked workers)
 #   --register-sframe=never  no such sample reaches main: cut at the
-#                          first library frame
+#                          first library frame; record warns and points
+#                          at the registration
 #   unregister on dlclose  with a broken unregister syscall number, librege
 #                          clashes with libregd's stale registration
 #                          (EEXIST) and its stacks are cut; with the real
@@ -54,6 +55,9 @@ done
 grep -q "registration (3 processes): [1-9][0-9]* registered, [0-9]* without .sframe, 0 failed, 8 re-registered in forked children, 2 unregistered on close" "$o/reg.err" ||
 	bad "registration summary: $(grep registration "$o/reg.err")"
 grep -q "^sframetrace record: .sframe registration" "$o/never.err" && bad "--register-sframe=never still registered"
+grep -q "warning" "$o/reg.err" && bad "record with registration warned: $(grep warning "$o/reg.err")"
+grep -q "^sframetrace record: warning: .* only where .sframe is registered; record without --register-sframe=never" "$o/never.err" ||
+	bad "--register-sframe=never: no warning pointing at registration: $(grep warning "$o/never.err")"
 for l in rega regb regd rege; do
 	grep -q "op=register result=ok .*path=$fx/lib$l.so\$" "$o/reg.log" || bad "lib$l.so not registered: $(grep "lib$l" "$o/reg.log")"
 done
