@@ -10,6 +10,7 @@ int cmd_record(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_script(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 /*
  * Show the man page sframetrace-<cmd> (or sframetrace for NULL); falls back

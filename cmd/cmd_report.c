@@ -1,7 +1,8 @@
 /*
  * sframetrace report: read a perf.data file (ours or perf's) and print
  * perf report's --stdio view: entries by overhead with self and children
- * periods and call graphs, with perf's option names.
+ * periods and call graphs, with perf's option names; or, on a terminal,
+ * browse the same entries (lib/ui/browser.c) as perf report's TUI.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -9,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "builtin.h"
 #include "report_input.h"
+#include "sframetrace/browser.h"
 #include "sframetrace/ui.h"
+#include "top_tui.h"
 
 #define EXIT_ERROR 255
 #define EXIT_USAGE 2
@@ -21,7 +25,8 @@ static const char report_usage[] =
 	"usage: sframetrace report [options]\n"
 	"\n"
 	"  -i, --input FILE        perf.data to read (default perf.data, - for stdin)\n"
-	"      --stdio             text output (the default until the browser exists)\n"
+	"      --stdio             text output (the default when stdout is not a terminal)\n"
+	"      --tui               the interactive browser (the default on a terminal)\n"
 	"      --children          add callers' cumulative overhead (default with call graphs)\n"
 	"      --no-children       only self overhead\n"
 	"  -s, --sort KEYS         comm,dso,sym,pid,tid,cpu,srcline (default comm,dso,sym)\n"
@@ -63,6 +68,7 @@ struct report {
 	bool order_given;
 	bool settled;
 	bool unwind_stats;
+	int tui;                    /* -1: the browser when stdout is a terminal */
 };
 
 /* "a,b,c" contains name? */
@@ -216,13 +222,88 @@ static int on_sample(void *ctx, struct session *s, struct session_sample *sm)
 	return hists_add_sample(h, &hs) < 0 ? -ENOMEM : 0;
 }
 
+/* The browser's title for evsel i: perf report's TUI line. */
+static void browse_event(struct report *r, struct browser *b, struct browser_view *v, size_t i)
+{
+	struct session_evsel *e = session_evsel(r->in.session, i);
+	double n = (double)e->nr_samples;
+	char title[512], name[64], unit = ' ';
+
+	if (n > 1000) { n /= 1000; unit = 'K'; }
+	if (n > 1000) { n /= 1000; unit = 'M'; }
+	if (n > 1000) { n /= 1000; unit = 'G'; }
+	snprintf(title, sizeof(title), "Samples: %llu%c of event '%s', Event count (approx.): %llu",
+		 (unsigned long long)n, unit, report_event_name(e, name, sizeof(name)),
+		 (unsigned long long)e->total_period);
+	v->percent_base = r->relative ? hists_shown_period(r->hists[i]) : 0;
+	browser_set_title(b, title);
+	browser_set_hists(b, r->hists[i]);
+	browser_draw(b);
+}
+
+/*
+ * Browse the events with samples (TAB: the next one) until q, ESC or a
+ * stop signal. 0, or -ENOTTY when there is no terminal to browse on (the
+ * caller prints the text instead), or -ENOENT when nothing has samples.
+ */
+static int report_browse(struct report *r)
+{
+	struct browser_view view = { 0 };
+	struct browser_opts bo = { .graph = r->hopts.graph };
+	struct browser *b;
+	size_t *idx = calloc(r->nr_hists + 1, sizeof(*idx)), nr = 0, cur = 0;
+	int ret;
+
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < session_nr_evsels(r->in.session) && i < r->nr_hists; i++) {
+		if (!session_evsel(r->in.session, i)->nr_samples || !r->hists[i])
+			continue;
+		hists_filter(r->hists[i], keep_entry, r);
+		hists_sort(r->hists[i]);
+		idx[nr++] = i;
+	}
+	if (!nr) {
+		free(idx);
+		return -ENOENT;
+	}
+	view.hopts = &r->hopts;
+	view.graph_min_percent = r->uopts.graph_min_percent;
+	view.fractal = r->uopts.graph == UI_GRAPH_FRACTAL;
+	view.percent_limit = r->uopts.percent_limit;
+	ret = browser_new(&b, &view, &bo);
+	if (ret < 0) {
+		free(idx);
+		return ret;
+	}
+	tui_install_signals();
+	browse_event(r, b, &view, idx[cur]);
+	while (!tui_stop_signal()) {
+		int key = browser_get_key(b, 100);
+		enum browser_action act;
+
+		if (key < 0)
+			continue;
+		act = browser_handle_key(b, key);
+		if (act == BROWSER_QUIT)
+			break;
+		if (act == BROWSER_NEXT_EVENT && nr > 1) {
+			cur = (cur + 1) % nr;
+			browse_event(r, b, &view, idx[cur]);
+		}
+	}
+	browser_free(b);
+	free(idx);
+	return 0;
+}
+
 static int report_run(struct report *r)
 {
 	struct session *s = r->in.session;
 	const struct session_stats *st;
 	struct session_ops ops = { .sample = on_sample, .ctx = r };
 	char note[512];
-	bool first = true;
+	bool first = true, browsed;
 	int ret;
 
 	/* A file's attrs are known now; a pipe's arrive with its first records. */
@@ -237,7 +318,11 @@ static int report_run(struct report *r)
 		return 0;
 	}
 	r->uopts.unwind_note = report_unwind_summary(&r->in, note, sizeof(note));
-	for (size_t i = 0; i < session_nr_evsels(s) && i < r->nr_hists; i++) {
+	/* Without a terminal after all (-ENOTTY), the text it is. */
+	browsed = r->tui && report_browse(r) == 0;
+	if (browsed)
+		first = false;
+	for (size_t i = 0; i < session_nr_evsels(s) && i < r->nr_hists && !browsed; i++) {
 		struct session_evsel *e = session_evsel(s, i);
 		struct ui_report_section sec = { 0 };
 		char name[64];
@@ -307,7 +392,7 @@ int cmd_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct report r = { .children = -1 };
+	struct report r = { .children = -1, .tui = -1 };
 	struct symbol_opts sopts = { 0 };
 	const char *input = "perf.data", *sort = "comm,dso,sym";
 	bool header = false, header_only = false;
@@ -321,11 +406,8 @@ int cmd_report(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:i:s:g::Gd:S:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': input = optarg; break;
-		case OPT_STDIO: break;
-		case OPT_TUI:
-			fputs("sframetrace report: --tui: the interactive browser is not built yet; use --stdio\n",
-			      stderr);
-			return EXIT_USAGE;
+		case OPT_STDIO: r.tui = 0; break;
+		case OPT_TUI: r.tui = 1; break;
 		case OPT_CHILDREN: r.children = 1; break;
 		case OPT_NO_CHILDREN: r.children = 0; break;
 		case 's': sort = optarg; break;
@@ -399,6 +481,14 @@ int cmd_report(int argc, char **argv)
 		cmd_usage_error("report", report_usage, "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (r.tui == 1 && !isatty(STDOUT_FILENO)) {
+		fputs("sframetrace report: --tui: standard output is not a terminal\n", stderr);
+		return EXIT_USAGE;
+	}
+	/* As perf: the browser on a terminal, for the table (not header dumps or folded text). */
+	if (r.tui == -1)
+		r.tui = isatty(STDOUT_FILENO) && !header && !header_only && !r.unwind_stats &&
+			r.uopts.graph != UI_GRAPH_FOLDED && r.uopts.graph != UI_GRAPH_FLAT;
 	if (hist_parse_keys(sort, &r.hopts, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sframetrace report: --sort: %s\n", err);
 		return EXIT_USAGE;

@@ -21,6 +21,7 @@ static const char main_usage[] =
 	"   record    Run a command and record its profile into perf.data\n"
 	"   report    Show a perf.data profile as perf report does\n"
 	"   script    Print the samples of a perf.data file, or folded stacks\n"
+	"   top       Show the hottest functions live, as perf top does\n"
 	"   probe     Show what this kernel and user can do for profiling\n"
 	"   sframe    Dump and validate .sframe sections\n"
 	"   help      Show the manual of sframetrace or of a command\n"
@@ -34,6 +35,7 @@ static const struct {
 	{ "record", cmd_record },
 	{ "report", cmd_report },
 	{ "script", cmd_script },
+	{ "top", cmd_top },
 	{ "probe", cmd_probe },
 	{ "sframe", cmd_sframe },
 };
