@@ -76,7 +76,7 @@ static void install_signals(void)
 	sigaction(SIGCHLD, &sa, NULL);
 }
 
-static int parse_pid_list(const char *s, pid_t **out, int *nr)
+int record_parse_pid_list(const char *s, pid_t **out, int *nr)
 {
 	char *copy = strdup(s), *tok, *save = NULL, *end;
 	int n = 0;
@@ -242,7 +242,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case 'p':
 		case 't':
-			if (parse_pid_list(optarg, &o->pids, &o->nr_pids)) {
+			if (record_parse_pid_list(optarg, &o->pids, &o->nr_pids)) {
 				fprintf(stderr, "sframetrace record: invalid %s list '%s'\n",
 					c == 'p' ? "pid" : "tid", optarg);
 				return -1;
@@ -441,20 +441,21 @@ static int record_loop(struct record *r)
 	return 0;
 }
 
-static void print_error_open(const struct record *r, int err, int idx, int cpu, pid_t pid)
+void record_print_open_error(const char *who, const struct record *r, int err, int idx,
+			     int cpu, pid_t pid)
 {
 	const char *ev = idx >= 0 && idx < r->evlist->nr ? r->evlist->entries[idx]->name : "event";
 
 	if (err == -EACCES || err == -EPERM)
-		fprintf(stderr, "sframetrace: %s: permission denied (perf_event_paranoid is %d; run as root or lower it)\n",
-			ev, event_read_int("/proc/sys/kernel/perf_event_paranoid", 2));
+		fprintf(stderr, "%s: %s: permission denied (perf_event_paranoid is %d; run as root or lower it)\n",
+			who, ev, event_read_int("/proc/sys/kernel/perf_event_paranoid", 2));
 	else if (err == -ESRCH)
-		fprintf(stderr, "sframetrace: no such process: %d\n", (int)pid);
+		fprintf(stderr, "%s: no such process: %d\n", who, (int)pid);
 	else if (err == -EMFILE)
-		fprintf(stderr, "sframetrace: %s: too many open files (raise ulimit -n)\n", ev);
+		fprintf(stderr, "%s: %s: too many open files (raise ulimit -n)\n", who, ev);
 	else
-		fprintf(stderr, "sframetrace: %s: cannot open event on cpu %d, pid %d: %s\n",
-			ev, cpu, (int)pid, strerror(-err));
+		fprintf(stderr, "%s: %s: cannot open event on cpu %d, pid %d: %s\n",
+			who, ev, cpu, (int)pid, strerror(-err));
 }
 
 int cmd_record(int argc, char **argv)
@@ -495,7 +496,7 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	ret = evlist_open(r.evlist, &idx, &cpu, &pid);
 	if (ret) {
-		print_error_open(&r, ret, idx, cpu, pid);
+		record_print_open_error("sframetrace", &r, ret, idx, cpu, pid);
 		goto out;
 	}
 	ret = evlist_mmap(r.evlist, r.opts.mmap_pages);

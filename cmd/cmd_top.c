@@ -143,34 +143,6 @@ static int out_append(struct top *t, const void *rec, size_t len)
 	return 0;
 }
 
-/* Write the buffer into the pipe; waits for room, but not past a stop. */
-static int out_flush(struct top *t)
-{
-	size_t off = 0;
-
-	while (off < t->buf_len) {
-		ssize_t n = write(t->wfd, t->buf + off, t->buf_len - off);
-
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = t->wfd, .events = POLLOUT };
-
-			if (atomic_load(&t->stop) || atomic_load(&t->session_done))
-				return -ECANCELED;
-			poll(&p, 1, WAIT_MS);
-			continue;
-		}
-		return n < 0 ? -errno : -EIO;
-	}
-	t->buf_len = 0;
-	return 0;
-}
-
 /* Write what the pipe takes now; keep the rest for the next pass. */
 static int out_write_some(struct top *t)
 {
@@ -191,6 +163,22 @@ static int out_write_some(struct top *t)
 	}
 	memmove(t->buf, t->buf + off, t->buf_len - off);
 	t->buf_len -= off;
+	return 0;
+}
+
+/* Write the whole buffer into the pipe; waits for room, but not past a stop. */
+static int out_flush(struct top *t)
+{
+	while (t->buf_len) {
+		struct pollfd p = { .fd = t->wfd, .events = POLLOUT };
+		int ret = out_write_some(t);
+
+		if (ret || !t->buf_len)
+			return ret;
+		if (atomic_load(&t->stop) || atomic_load(&t->session_done))
+			return -ECANCELED;
+		poll(&p, 1, WAIT_MS);
+	}
 	return 0;
 }
 
@@ -557,47 +545,6 @@ static int run_tui(struct top *t)
 
 /* ---- setup ---- */
 
-static int parse_ids(const char *s, pid_t **out, int *nr)
-{
-	char *copy = strdup(s), *tok, *save = NULL, *end;
-	int n = 0;
-
-	*out = calloc(strlen(s) / 2 + 2, sizeof(pid_t));
-	if (!copy || !*out) {
-		free(copy);
-		return -ENOMEM;
-	}
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		long v = strtol(tok, &end, 10);
-
-		if (*end || v <= 0 || v > INT_MAX) {
-			free(copy);
-			return -EINVAL;
-		}
-		(*out)[n++] = (pid_t)v;
-	}
-	free(copy);
-	*nr = n;
-	return n ? 0 : -EINVAL;
-}
-
-static void print_open_error(struct top *t, int err, int idx, int cpu, pid_t pid)
-{
-	const char *ev = idx >= 0 && idx < t->rec.evlist->nr ? t->rec.evlist->entries[idx]->name
-							      : "event";
-
-	if (err == -EACCES || err == -EPERM)
-		fprintf(stderr, "sframetrace top: %s: permission denied (perf_event_paranoid is %d; run as root or lower it)\n",
-			ev, event_read_int("/proc/sys/kernel/perf_event_paranoid", 2));
-	else if (err == -ESRCH)
-		fprintf(stderr, "sframetrace top: no such process: %d\n", (int)pid);
-	else if (err == -EMFILE)
-		fprintf(stderr, "sframetrace top: %s: too many open files (raise ulimit -n)\n", ev);
-	else
-		fprintf(stderr, "sframetrace top: %s: cannot open event on cpu %d, pid %d: %s\n", ev,
-			cpu, (int)pid, strerror(-err));
-}
-
 /* What record would refuse with its own name in the message: checked here first. */
 static int check_events(struct top *t)
 {
@@ -665,7 +612,7 @@ static int top_start(struct top *t, const struct symbol_opts *sopts)
 		return ret == -ESRCH ? -ESRCH : ret;
 	ret = evlist_open(r->evlist, &idx, &cpu, &pid);
 	if (ret) {
-		print_open_error(t, ret, idx, cpu, pid);
+		record_print_open_error("sframetrace top", &t->rec, ret, idx, cpu, pid);
 		return ret;
 	}
 	ret = evlist_mmap(r->evlist, r->opts.mmap_pages);
@@ -813,7 +760,7 @@ static int parse_args(struct top *t, int argc, char **argv, struct symbol_opts *
 		case 't':
 			free(o->pids);
 			o->pids = NULL;
-			if (parse_ids(optarg, &o->pids, &o->nr_pids)) {
+			if (record_parse_pid_list(optarg, &o->pids, &o->nr_pids)) {
 				fprintf(stderr, "sframetrace top: invalid %s list '%s'\n",
 					c == 'p' ? "pid" : "tid", optarg);
 				return -1;

@@ -129,6 +129,11 @@ struct record {
 };
 
 int record_parse_call_graph(const char *arg, struct record_opts *o);
+/* "1,2,3" into a malloc'ed array; -EINVAL for anything but positive ids. */
+int record_parse_pid_list(const char *s, pid_t **out, int *nr);
+/* One line on why evlist_open failed, prefixed with who ("sframetrace top"). */
+void record_print_open_error(const char *who, const struct record *r, int err, int idx,
+			     int cpu, pid_t pid);
 const char *record_cg_name(enum record_cg cg);
 
 /* Decide events and the call-graph mode, with fallbacks and messages. */

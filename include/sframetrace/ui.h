@@ -50,4 +50,8 @@ void ui_report_print(FILE *fp, struct hists *h, const struct hist_opts *hopts,
 void ui_print_header_info(FILE *fp, const struct data_reader_info *info, const char *path,
 			  uint64_t data_offset, uint64_t data_size);
 
+/* A sort key's column title, and its text for entry e (into buf), as perf prints them. */
+const char *ui_key_header(enum hist_key k);
+const char *ui_key_value(enum hist_key k, const struct hist_entry *e, char *buf, size_t len);
+
 #endif

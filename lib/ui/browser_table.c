@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sframetrace/browser.h"
+#include "sframetrace/ui.h"
 
 #define UNRESOLVED_WIDTH 16   /* hex digits of an unresolved address */
 #define GRAPH_MARGIN 12       /* report --stdio's call-graph margin */
@@ -20,50 +21,6 @@
 static double pct(uint64_t part, uint64_t total)
 {
 	return total ? 100.0 * (double)part / (double)total : 0.0;
-}
-
-static const char *key_header(enum hist_key k)
-{
-	switch (k) {
-	case HIST_KEY_COMM: return "Command";
-	case HIST_KEY_DSO: return "Shared Object";
-	case HIST_KEY_SYM: return "Symbol";
-	case HIST_KEY_PID: return "    Pid:Command";
-	case HIST_KEY_TID: return "    Tid:Command";
-	case HIST_KEY_CPU: return "CPU";
-	case HIST_KEY_SRCLINE: return "Source:Line";
-	default: return "?";
-	}
-}
-
-static const char *key_value(enum hist_key k, const struct hist_entry *e, char *buf, size_t len)
-{
-	switch (k) {
-	case HIST_KEY_COMM:
-		return e->comm ? e->comm : "";
-	case HIST_KEY_DSO:
-		return e->frame.dso ? e->frame.dso : "[unknown]";
-	case HIST_KEY_SYM:
-		if (e->frame.sym)
-			snprintf(buf, len, "[%c] %s%s", e->frame.level, e->frame.sym,
-				 e->frame.inlined ? " (inlined)" : "");
-		else
-			snprintf(buf, len, e->frame.addr ? "[%c] 0x%016" PRIx64 : "[%c] %016" PRIx64,
-				 e->frame.level, e->frame.addr);
-		return buf;
-	case HIST_KEY_PID:
-	case HIST_KEY_TID:
-		snprintf(buf, len, "%7d:%s", e->tid,
-			 e->thread_comm && *e->thread_comm ? *e->thread_comm : e->comm ? e->comm : "");
-		return buf;
-	case HIST_KEY_CPU:
-		snprintf(buf, len, "%3.3d", e->cpu);
-		return buf;
-	case HIST_KEY_SRCLINE:
-		return e->frame.srcline ? e->frame.srcline : "??:0";
-	default:
-		return "";
-	}
 }
 
 static uint64_t entry_period(const struct browser_view *v, const struct hist_entry *e)
@@ -94,14 +51,14 @@ void browser_measure(const struct browser_view *v, struct hists *h, uint64_t tot
 	char buf[1024];
 
 	for (size_t k = 0; k < o->nr_keys; k++)
-		c->width[k] = strlen(key_header(o->keys[k]));
+		c->width[k] = strlen(ui_key_header(o->keys[k]));
 	for (size_t i = 0; i < hists_nr_entries(h); i++) {
 		const struct hist_entry *e = hists_entry(h, i);
 
 		if (!browser_entry_shown(v, e, total))
 			continue;
 		for (size_t k = 0; k < o->nr_keys; k++) {
-			size_t w = strlen(key_value(o->keys[k], e, buf, sizeof(buf)));
+			size_t w = strlen(ui_key_value(o->keys[k], e, buf, sizeof(buf)));
 
 			/* As report --stdio sizes its columns. */
 			if (o->keys[k] == HIST_KEY_SYM && e->frame.sym && e->frame.inlined)
@@ -136,7 +93,7 @@ void browser_format_header(char *buf, size_t len, const struct browser_view *v,
 
 	for (size_t k = 0; k < o->nr_keys && n < len; k++)
 		n += (size_t)snprintf(buf + n, len - n, "  %-*s", (int)c->width[k],
-				      key_header(o->keys[k]));
+				      ui_key_header(o->keys[k]));
 	trim_right(buf);
 }
 
@@ -180,7 +137,7 @@ void browser_format_row(char *buf, size_t len, const struct browser_view *v,
 		n = (size_t)snprintf(buf, len, "  %7.2f%%", pct(e->period_self, total));
 	for (size_t k = 0; k < o->nr_keys && n < len; k++)
 		n += (size_t)snprintf(buf + n, len - n, "  %-*s", (int)c->width[k],
-				      key_value(o->keys[k], e, val, sizeof(val)));
+				      ui_key_value(o->keys[k], e, val, sizeof(val)));
 	trim_right(buf);
 }
 

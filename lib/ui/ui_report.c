@@ -13,7 +13,7 @@
 
 #define UNRESOLVED_WIDTH 16   /* hex digits of an unresolved address */
 
-static const char *key_header(enum hist_key k)
+const char *ui_key_header(enum hist_key k)
 {
 	switch (k) {
 	case HIST_KEY_COMM: return "Command";
@@ -28,11 +28,11 @@ static const char *key_header(enum hist_key k)
 }
 
 /* The text of key k for entry e (into buf). */
-static const char *key_value(enum hist_key k, const struct hist_entry *e, char *buf, size_t len)
+const char *ui_key_value(enum hist_key k, const struct hist_entry *e, char *buf, size_t len)
 {
 	switch (k) {
 	case HIST_KEY_COMM:
-		return e->comm;
+		return e->comm ? e->comm : "";
 	case HIST_KEY_DSO:
 		return e->frame.dso ? e->frame.dso : "[unknown]";
 	case HIST_KEY_SYM:
@@ -47,7 +47,8 @@ static const char *key_value(enum hist_key k, const struct hist_entry *e, char *
 	case HIST_KEY_PID:
 	case HIST_KEY_TID:
 		/* perf's pid key is per thread: "%7d:comm" of the tid. */
-		snprintf(buf, len, "%7d:%s", e->tid, e->thread_comm ? *e->thread_comm : e->comm);
+		snprintf(buf, len, "%7d:%s", e->tid,
+			 e->thread_comm && *e->thread_comm ? *e->thread_comm : e->comm ? e->comm : "");
 		return buf;
 	case HIST_KEY_CPU:
 		snprintf(buf, len, "%3.3d", e->cpu);
@@ -232,7 +233,7 @@ void ui_report_print(FILE *fp, struct hists *h, const struct hist_opts *hopts,
 	bool last_is_sym = false;
 
 	for (size_t k = 0; k < hopts->nr_keys; k++) {
-		width[k] = strlen(key_header(hopts->keys[k]));
+		width[k] = strlen(ui_key_header(hopts->keys[k]));
 		if (!o->elided[hopts->keys[k]])
 			last_is_sym = hopts->keys[k] == HIST_KEY_SYM;
 	}
@@ -240,7 +241,7 @@ void ui_report_print(FILE *fp, struct hists *h, const struct hist_opts *hopts,
 		const struct hist_entry *e = hists_entry(h, i);
 
 		for (size_t k = 0; k < hopts->nr_keys; k++) {
-			size_t w = strlen(key_value(hopts->keys[k], e, buf, sizeof(buf)));
+			size_t w = strlen(ui_key_value(hopts->keys[k], e, buf, sizeof(buf)));
 
 			/* perf's width leaves out " (inlined)" */
 			if (hopts->keys[k] == HIST_KEY_SYM && e->frame.sym && e->frame.inlined)
@@ -286,7 +287,7 @@ void ui_report_print(FILE *fp, struct hists *h, const struct hist_opts *hopts,
 		for (size_t k = 0; k < hopts->nr_keys; k++) {
 			if (o->elided[hopts->keys[k]])
 				continue;
-			fprintf(fp, "  %-*s", (int)width[k], key_header(hopts->keys[k]));
+			fprintf(fp, "  %-*s", (int)width[k], ui_key_header(hopts->keys[k]));
 		}
 		fputs(o->children ? "\n# ........  ........" : "\n# ........", fp);
 		for (size_t k = 0; k < hopts->nr_keys; k++) {
@@ -313,7 +314,7 @@ void ui_report_print(FILE *fp, struct hists *h, const struct hist_opts *hopts,
 			len += snprintf(line + len, sizeof(line) - len, "  %7.2f%%",
 					pct(e->period_self, total));
 		for (size_t k = 0; k < hopts->nr_keys && len < sizeof(line); k++) {
-			const char *v = key_value(hopts->keys[k], e, buf, sizeof(buf));
+			const char *v = ui_key_value(hopts->keys[k], e, buf, sizeof(buf));
 
 			if (o->elided[hopts->keys[k]])
 				continue;
