@@ -515,10 +515,14 @@ int cmd_record(int argc, char **argv)
 	ret = record_write_attrs(&r);
 	if (!ret)
 		ret = record_write_tracing_data(&r);
-	if (!ret)
-		ret = record_synthesize(&r, emit_to_file);
 	if (ret) {
 		fprintf(stderr, "sframetrace: %s: %s\n", r.opts.output, strerror(-ret));
+		goto out;
+	}
+	ret = record_synthesize(&r, emit_to_file);
+	if (ret) {
+		fprintf(stderr, "sframetrace: cannot record the maps of the running processes: %s\n",
+			strerror(-ret));
 		goto out;
 	}
 	if (r.opts.system_wide || r.opts.nr_pids) {

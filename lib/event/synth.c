@@ -191,7 +191,7 @@ int event_synth_process(const struct event_synth *s, pid_t pid)
 
 	ret = thread_map_new_process(pid, &threads);
 	if (ret)
-		return ret;
+		return ret == -ENOENT || ret == -ESRCH ? 0 : ret; /* exited since readdir */
 	for (i = 0; i < threads->nr && !ret; i++) {
 		ret = synth_comm(s, pid, threads->pid[i]);
 		if (ret == -ENOENT)

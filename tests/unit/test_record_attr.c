@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -562,6 +564,40 @@ static void test_track_deferred(void **state)
 	record_track_exit(&t);
 }
 
+static int count_emit(void *arg, const void *rec, size_t len)
+{
+	(void)rec;
+	(void)len;
+	++*(int *)arg;
+	return 0;
+}
+
+/*
+ * A process that exits between record's readdir of /proc and its look at
+ * /proc/PID/task is skipped, not an error: record -a used to fail whenever
+ * a short-lived process came and went during startup.
+ */
+static void test_synth_vanished_process(void **state)
+{
+	struct event_synth s = { .sample_type = 0, .emit = count_emit };
+	int n = 0;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	s.arg = &n;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(event_synth_process(&s, pid), 0);
+	assert_int_equal(n, 0);
+	/* This process itself is described: a COMM and its executable maps. */
+	assert_int_equal(event_synth_process(&s, getpid()), 0);
+	assert_true(n >= 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -578,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_probe_defer),
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_track_deferred),
+		cmocka_unit_test(test_synth_vanished_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
