@@ -354,9 +354,13 @@ static int report_run(struct report *r)
 		if (st->nr_deferred_samples && !st->nr_deferred_records)
 			fprintf(stderr, "sframetrace report: warning: %llu samples wait for deferred user callchains but the file has none (recorded without defer_output on the tracking event, or the records were lost): their user frames are missing\n",
 				(unsigned long long)st->nr_deferred_samples);
-		else if (st->nr_deferred_unmatched)
-			fprintf(stderr, "sframetrace report: warning: %llu of %llu samples got no deferred user callchain (record lost, or the thread exited first): kernel frames only\n",
-				(unsigned long long)st->nr_deferred_unmatched,
+		/*
+		 * A sample taken as its thread exits never gets a record (the
+		 * task does not return to user space): expected, not warned of.
+		 */
+		else if (st->nr_deferred_unmatched > st->nr_deferred_exited)
+			fprintf(stderr, "sframetrace report: warning: %llu of %llu samples got no deferred user callchain (record lost): kernel frames only\n",
+				(unsigned long long)(st->nr_deferred_unmatched - st->nr_deferred_exited),
 				(unsigned long long)st->nr_deferred_samples);
 	}
 	return 0;

@@ -135,6 +135,8 @@ static int held_emit(struct session *s, struct session_thread *t,
 		return session_emit_sample(s, &sm, r->ips, r->nr, ops);
 	}
 	s->stats.nr_deferred_unmatched++;
+	if (s->defer_exiting)
+		s->stats.nr_deferred_exited++;
 	return session_emit_sample(s, &sm, NULL, 0, ops);
 }
 
@@ -300,7 +302,12 @@ int session_defer_thread_exit(struct session *s, struct session_thread *t,
 			      const struct session_ops *ops)
 {
 	struct session_defer_thread *dt = &session_thread_priv(t)->defer;
-	int ret = held_flush_oldest(s, t, dt, dt->nr_held, ops);
+	int ret;
+
+	/* A task on its way out does not return to user space: no record comes. */
+	s->defer_exiting = true;
+	ret = held_flush_oldest(s, t, dt, dt->nr_held, ops);
+	s->defer_exiting = false;
 
 	for (unsigned int k = 0; k < SESSION_DEFER_RECENT; k++)
 		recent_drop(s, &dt->recent[k]);

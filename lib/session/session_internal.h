@@ -104,6 +104,7 @@ struct session {
 	size_t reader_attrs;     /* attrs seen from the reader (pipe input grows) */
 	bool has_callchains;
 	bool ordered;            /* every event has sample_id_all + TIME */
+	bool defer_exiting;      /* flushing an exited thread's held samples */
 
 	/* threads by tid: open addressing over pointers */
 	struct session_thread **threads;

@@ -652,6 +652,8 @@ static void test_exit_before_record(void **state)
 	}
 	check_stitched(&f->got[2], 35, 100, c2, ips, NELEM(ips));
 	check_stats(f, 2, 3, 1, 2, 1);
+	/* Both waited when their thread exited: expected, report does not warn. */
+	assert_int_equal(session_stats(f->s)->nr_deferred_exited, 2);
 	fx_free(f);
 }
 
@@ -943,6 +945,8 @@ static void test_held_cap(void **state)
 	/* The older half went out when the cap was reached, long before the end. */
 	assert_int_equal(c.first_at, 65536 + 1);
 	assert_int_equal(session_stats(f->s)->nr_deferred_unmatched, n);
+	/* Pushed out by the cap, not by an exit: report warns of these. */
+	assert_int_equal(session_stats(f->s)->nr_deferred_exited, 0);
 	assert_int_equal(session_stats(f->s)->nr_samples, n);
 	fx_free(f);
 }

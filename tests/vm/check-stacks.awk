@@ -23,9 +23,10 @@
 # note) and are only counted. Prints one summary line
 #   samples N own N main N worker N nouser N exit N kuser N bad N
 # and, before it, up to 5 offending samples prefixed with "BAD: ".
-# nouser counts samples without any user frame, except those taken in
-# do_exit (counted as exit): a task that will not return to user space
-# gets no user callchain from the kernel, deferred or not (no marker).
+# nouser counts samples without any user frame, except those taken on the
+# way out (do_exit, do_group_exit, the exit syscalls; counted as exit): a
+# task that will not return to user space gets no deferred user callchain
+# (no marker, or a marker whose record never comes).
 function caller_ok(callee, caller) {
 	if (callee == "note") return caller == "user_leaf" || caller == "sys_leaf"
 	if (callee == "user_leaf") return caller == "user_phase"
@@ -61,7 +62,7 @@ function flush(   i, seen_user, reason, first_user, reach, j) {
 	}
 	exiting = 0
 	for (i = 1; i <= n; i++)
-		if (kern[i] && sym[i] == "do_exit")
+		if (kern[i] && sym[i] ~ /^(do_exit|do_group_exit|__x64_sys_exit|__x64_sys_exit_group)$/)
 			exiting = 1
 	if (!nuser && exiting) nexit++
 	else if (!nuser) nouser++

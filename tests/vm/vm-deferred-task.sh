@@ -84,17 +84,26 @@ for r in st mt; do
 	/: PERF_RECORD_CALLCHAIN_DEFERRED cookie / {
 		rec[$2 ":" $(NF - 2)]++; nrec++; inrec = 1; next
 	}
-	/ cpu-clock: / { tid = $2; insample = 1; inrec = 0; k = 0; u = 0; next }
+	/ cpu-clock: / { tid = $2; insample = 1; inrec = 0; k = 0; u = 0; ex = 0; next }
 	/^\t\(deferred user callchain: cookie / {
-		c = $NF; sub(/\)$/, "", c); want[tid ":" c]++; nmark++; next
+		c = $NF; sub(/\)$/, "", c); want[tid ":" c]++; nmark++
+		if (ex) exiting[tid ":" c]++
+		next
 	}
 	/^$/ { insample = 0; inrec = 0; next }
+	# A task on its way out never returns to user space: the kernel writes
+	# no record for its marker, or walks the user stack at once (7.1.5
+	# gave one such sample the inline user ip of _exit).
+	insample && /\[kernel\.kallsyms\]/ {
+		k++
+		if ($2 ~ /^(do_exit|do_group_exit|__x64_sys_exit|__x64_sys_exit_group)\+/) ex = 1
+		next
+	}
 	# A raw half: kernel frames, or for a sample in user mode its own ip.
-	insample && /\[kernel\.kallsyms\]/ { k++; next }
-	insample { if (k || u++) user++ }
+	insample { if ((k || u++) && !ex) user++ }
 	END {
 		for (k in want) {
-			if (!(k in rec)) missing += want[k]
+			if (!(k in rec)) missing += want[k] - exiting[k]
 			if (want[k] > most) most = want[k]
 		}
 		for (k in rec) if (rec[k] > 1) dup++
