@@ -136,7 +136,8 @@ struct session_stats {
 	uint64_t nr_deferred_samples;   /* samples whose callchain has the marker */
 	uint64_t nr_deferred_stitched;  /* delivered with a record's user stack */
 	uint64_t nr_deferred_unmatched; /* delivered without: their record never came */
-	uint64_t nr_deferred_exited;    /* ... of those, held when their thread exited */
+	uint64_t nr_deferred_exited;    /* ... of those, whose thread exited or was still
+	                                 * in the kernel when the input ended */
 	uint64_t nr_deferred_orphans;   /* records no sample matched */
 	uint64_t nr_by_type[128];
 };

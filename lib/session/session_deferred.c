@@ -338,8 +338,12 @@ int session_defer_flush_all(struct session *s, const struct session_ops *ops)
 		struct session_defer_thread *dt = &session_thread_priv(s->all_threads[i])->defer;
 
 		n += dt->nr_held;
-		for (unsigned int j = 0; j < SESSION_DEFER_RECENT; j++)
+		dt->newest_record = 0;
+		for (unsigned int j = 0; j < SESSION_DEFER_RECENT; j++) {
+			if (dt->recent[j].valid && dt->recent[j].time > dt->newest_record)
+				dt->newest_record = dt->recent[j].time;
 			recent_drop(s, &dt->recent[j]);
+		}
 	}
 	if (!n)
 		return 0;
@@ -356,8 +360,17 @@ int session_defer_flush_all(struct session *s, const struct session_ops *ops)
 	}
 	/* All threads' leftovers in time order, as the samples were taken. */
 	qsort(refs, n, sizeof(*refs), held_ref_cmp);
-	for (k = 0; k < n && !ret; k++)
+	for (k = 0; k < n && !ret; k++) {
+		/*
+		 * No record of its thread came after it: the recording ended
+		 * before the thread went back to user space (in -a mode every
+		 * task in the kernel when the events were disabled, record
+		 * itself among them). Expected, as at a thread's exit.
+		 */
+		s->defer_exiting = session_thread_priv(refs[k].t)->defer.newest_record < refs[k].h->time;
 		ret = held_emit(s, refs[k].t, refs[k].h, NULL, ops);
+	}
+	s->defer_exiting = false;
 	/* Handed on or not, they are done with: session_free frees the rest. */
 	for (size_t i = 0; i < k; i++)
 		held_release(refs[i].h);

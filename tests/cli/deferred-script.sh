@@ -5,11 +5,12 @@
 # in one syscall sharing one record (user stack defer_leaf <- defer_middle
 # <- defer_worker) and a user-mode tick with its own record; thread
 # deferred-wrk has one sample with the same cookie value and its own record,
-# and one whose record is lost. Checked:
+# and one whose record is lost (a record of a later entry of that thread
+# shows it did go back to user space). Checked:
 #   script                     6 samples, the 4 kernel-mode ones with their
 #                              user stacks after the kernel frames, the lost
 #                              one with kernel frames only; no record lines
-#   script --show-deferred     3 record lines (cookie, nr, frames), each
+#   script --show-deferred     4 record lines (cookie, nr, frames), each
 #                              before the samples it completes
 #   script --no-merge-callchains
 #                              kernel halves plus one "(deferred user
@@ -82,7 +83,7 @@ awk '/^deferred-gen .* 5\.001000: /{on=1; next} on && /^$/{exit} on' "$o" >"$tmp
 run show script -i "$tmp/p.data" --kallsyms "$tmp/kallsyms" --show-deferred
 o=$tmp/show.out
 want_count 6 " cpu-clock: " "$o"
-want_count 3 ": PERF_RECORD_CALLCHAIN_DEFERRED cookie " "$o"
+want_count 4 ": PERF_RECORD_CALLCHAIN_DEFERRED cookie " "$o"
 want_count 2 "PERF_RECORD_CALLCHAIN_DEFERRED cookie 0x1100000001 " "$o"
 want_count 1 "PERF_RECORD_CALLCHAIN_DEFERRED cookie 0x1200000001 nr 2" "$o"
 grep -Eq '^deferred-gen +[0-9]+ \[000\] +5\.000800: PERF_RECORD_CALLCHAIN_DEFERRED cookie 0x1100000001 nr 3$' "$o" ||

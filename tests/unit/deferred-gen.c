@@ -238,6 +238,7 @@ int main(int argc, char **argv)
 	bool records = !(argc > 3 && !strcmp(argv[3], "--no-records"));
 	/* Cookies as 7.1.5 makes them: counter << 32 | (cpu + 1). */
 	const uint64_t ca = (17ULL << 32) | 1, cb = (18ULL << 32) | 1, cc = (9ULL << 32) | 2;
+	const uint64_t cd = (11ULL << 32) | 2;
 	const uint64_t leaf = (uint64_t)(uintptr_t)defer_leaf + 4;
 	const uint64_t mid = (uint64_t)(uintptr_t)defer_middle + 8;
 	const uint64_t work = (uint64_t)(uintptr_t)defer_worker + 8;
@@ -302,9 +303,16 @@ int main(int argc, char **argv)
 			       uchain, 2);
 	if (!ret && records)
 		ret = w_deferred(w, pid, pid, T0 + 1000100, 0, cb, stack_b, 2);
+	/*
+	 * Thread 2 went back to user space again later (a record of a newer
+	 * entry, no sample in it): so its sample at T0 + 900000 did return,
+	 * and its record was lost, not still to come when recording ended.
+	 */
+	if (!ret && records)
+		ret = w_deferred(w, pid, tid2, T0 + 1000200, 1, cd, stack2, 1);
 	if (!ret)
 		ret = w_round(w);
-	data_writer_set_sample_time(w, T0 + 250000, T0 + 1000100);
+	data_writer_set_sample_time(w, T0 + 250000, T0 + 1000200);
 	if (ret < 0) {
 		fprintf(stderr, "deferred-gen: %s: %s\n", argv[1], strerror(-ret));
 		data_writer_close(w, false);

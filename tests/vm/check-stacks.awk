@@ -13,7 +13,8 @@
 #     leaf may be at a function's first instructions or its last (before
 #     `push %rbp; mov %rsp,%rbp`, after `pop %rbp`), where rbp is still
 #     the caller's: a frame-pointer walk then skips the leaf's caller, so
-#     there the leaf's next frame may be its caller's caller;
+#     there the leaf's next frame may be its caller's caller (for run:
+#     the thread's start, start_thread or __libc_start_call_main);
 #   - a sample that has those functions below a frame elsewhere (the
 #     vDSO, libc, static or not) must still reach main or worker, without
 #     the exact chain: the frame-pointer walk may skip one caller of code
@@ -73,6 +74,15 @@ function flush(   i, seen_user, reason, first_user, reach, j) {
 			reach = sym[i]
 			break
 		}
+	# At run's first instruction in user mode the walk skips run's caller
+	# (rbp is still the caller's): the thread's start is then next.
+	entry_run = 0
+	if (reach == "" && !nk && first_user && first_user < n && sym[first_user] == "run" &&
+	    dso[first_user] == bin) {
+		if (sym[first_user + 1] == "start_thread") reach = "worker"
+		if (sym[first_user + 1] == "__libc_start_call_main") reach = "main"
+		entry_run = reach != ""
+	}
 	own_sample = 0
 	for (i = 1; i <= n; i++)
 		if (!kern[i] && dso[i] == bin && sym[i] in ownfn)
@@ -84,7 +94,7 @@ function flush(   i, seen_user, reason, first_user, reach, j) {
 		if (reach == "")
 			reason = reason (reason ? "; " : "") "does not reach main or worker"
 		if (first_user && dso[first_user] == bin && sym[first_user] in ownfn && reach != "") {
-			for (j = first_user; sym[j] != reach; j++)
+			for (j = first_user; sym[j] != reach && !entry_run; j++)
 				if (dso[j + 1] != bin || !(caller_ok(sym[j], sym[j + 1]) ||
 				    (j == first_user && !nk && grand_ok(sym[j], sym[j + 1])))) {
 					reason = reason (reason ? "; " : "") sym[j + 1] " is no caller of " sym[j]
