@@ -112,10 +112,14 @@ static void recent_drop(struct session *s, struct session_defer_recent *r)
 	r->valid = false;
 }
 
-/* Parse a held sample again and hand it on, with user or without. */
+/*
+ * Parse a held sample again and hand it on, with r's user stack or without.
+ * Without, gone says why: its thread never went back to user space (it
+ * exited, or the input ended first), which is expected; else it is lost.
+ */
 static int held_emit(struct session *s, struct session_thread *t,
 		     const struct session_defer_held *h, const struct session_defer_recent *r,
-		     const struct session_ops *ops)
+		     bool gone, const struct session_ops *ops)
 {
 	struct session_evsel *e = session_evsel_of(s, h->ev);
 	struct session_sample sm;
@@ -135,7 +139,7 @@ static int held_emit(struct session *s, struct session_thread *t,
 		return session_emit_sample(s, &sm, r->ips, r->nr, ops);
 	}
 	s->stats.nr_deferred_unmatched++;
-	if (s->defer_exiting)
+	if (gone)
 		s->stats.nr_deferred_exited++;
 	return session_emit_sample(s, &sm, NULL, 0, ops);
 }
@@ -161,15 +165,16 @@ static struct session_defer_recent *recent_find(struct session_defer_thread *dt,
 	return NULL;
 }
 
-/* Hand the oldest n held samples of t on without user part. */
+/* Hand the oldest n held samples of t on without user part (gone: see held_emit). */
 static int held_flush_oldest(struct session *s, struct session_thread *t,
-			     struct session_defer_thread *dt, size_t n, const struct session_ops *ops)
+			     struct session_defer_thread *dt, size_t n, bool gone,
+			     const struct session_ops *ops)
 {
 	size_t i;
 	int ret = 0;
 
 	for (i = 0; i < n && i < dt->nr_held && !ret; i++) {
-		ret = held_emit(s, t, &dt->held[i], NULL, ops);
+		ret = held_emit(s, t, &dt->held[i], NULL, gone, ops);
 		held_release(&dt->held[i]);
 	}
 	/* On a stop, what was not handed on stays for session_free. */
@@ -193,7 +198,7 @@ int session_defer_sample(struct session *s, struct session_sample *sm,
 		return session_emit_sample(s, sm, r->ips, r->nr, ops);
 	}
 	if (dt->nr_held >= SESSION_DEFER_MAX_HELD) {
-		int ret = held_flush_oldest(s, sm->thread, dt, dt->nr_held / 2, ops);
+		int ret = held_flush_oldest(s, sm->thread, dt, dt->nr_held / 2, false, ops);
 
 		if (ret)
 			return ret;
@@ -291,7 +296,7 @@ int session_defer_record(struct session *s, const struct perf_event_header *ev,
 			continue;
 		}
 		r->used = true;
-		ret = held_emit(s, t, &h, r, ops);
+		ret = held_emit(s, t, &h, r, false, ops);
 		held_release(&h);
 	}
 	dt->nr_held = w;
@@ -302,12 +307,8 @@ int session_defer_thread_exit(struct session *s, struct session_thread *t,
 			      const struct session_ops *ops)
 {
 	struct session_defer_thread *dt = &session_thread_priv(t)->defer;
-	int ret;
-
 	/* A task on its way out does not return to user space: no record comes. */
-	s->defer_exiting = true;
-	ret = held_flush_oldest(s, t, dt, dt->nr_held, ops);
-	s->defer_exiting = false;
+	int ret = held_flush_oldest(s, t, dt, dt->nr_held, true, ops);
 
 	for (unsigned int k = 0; k < SESSION_DEFER_RECENT; k++)
 		recent_drop(s, &dt->recent[k]);
@@ -317,6 +318,7 @@ int session_defer_thread_exit(struct session *s, struct session_thread *t,
 struct held_ref {
 	struct session_thread *t;
 	struct session_defer_held *h;
+	bool gone;
 };
 
 static int held_ref_cmp(const void *a, const void *b)
@@ -330,47 +332,39 @@ static int held_ref_cmp(const void *a, const void *b)
 
 int session_defer_flush_all(struct session *s, const struct session_ops *ops)
 {
-	struct held_ref *refs;
-	size_t n = 0, k;
+	struct held_ref *refs = NULL;
+	size_t n = 0, k = 0;
 	int ret = 0;
 
-	for (size_t i = 0; i < s->nr_all_threads; i++) {
-		struct session_defer_thread *dt = &session_thread_priv(s->all_threads[i])->defer;
-
-		n += dt->nr_held;
-		dt->newest_record = 0;
-		for (unsigned int j = 0; j < SESSION_DEFER_RECENT; j++) {
-			if (dt->recent[j].valid && dt->recent[j].time > dt->newest_record)
-				dt->newest_record = dt->recent[j].time;
-			recent_drop(s, &dt->recent[j]);
-		}
-	}
-	if (!n)
-		return 0;
-	refs = malloc(n * sizeof(*refs));
-	if (!refs)
+	for (size_t i = 0; i < s->nr_all_threads; i++)
+		n += session_thread_priv(s->all_threads[i])->defer.nr_held;
+	if (n && !(refs = malloc(n * sizeof(*refs))))
 		return -ENOMEM;
 	n = 0;
 	for (size_t i = 0; i < s->nr_all_threads; i++) {
 		struct session_thread *t = s->all_threads[i];
 		struct session_defer_thread *dt = &session_thread_priv(t)->defer;
+		const struct session_defer_recent *newest =
+			&dt->recent[(dt->next_recent + SESSION_DEFER_RECENT - 1) % SESSION_DEFER_RECENT];
 
-		for (size_t j = 0; j < dt->nr_held; j++)
-			refs[n++] = (struct held_ref){ t, &dt->held[j] };
-	}
-	/* All threads' leftovers in time order, as the samples were taken. */
-	qsort(refs, n, sizeof(*refs), held_ref_cmp);
-	for (k = 0; k < n && !ret; k++) {
 		/*
 		 * No record of its thread came after it: the recording ended
 		 * before the thread went back to user space (in -a mode every
 		 * task in the kernel when the events were disabled, record
 		 * itself among them). Expected, as at a thread's exit.
 		 */
-		s->defer_exiting = session_thread_priv(refs[k].t)->defer.newest_record < refs[k].h->time;
-		ret = held_emit(s, refs[k].t, refs[k].h, NULL, ops);
+		for (size_t j = 0; j < dt->nr_held; j++)
+			refs[n++] = (struct held_ref){ t, &dt->held[j],
+						       !newest->valid || newest->time < dt->held[j].time };
+		for (unsigned int j = 0; j < SESSION_DEFER_RECENT; j++)
+			recent_drop(s, &dt->recent[j]);
 	}
-	s->defer_exiting = false;
+	if (!n)
+		return 0;
+	/* All threads' leftovers in time order, as the samples were taken. */
+	qsort(refs, n, sizeof(*refs), held_ref_cmp);
+	for (k = 0; k < n && !ret; k++)
+		ret = held_emit(s, refs[k].t, refs[k].h, NULL, refs[k].gone, ops);
 	/* Handed on or not, they are done with: session_free frees the rest. */
 	for (size_t i = 0; i < k; i++)
 		held_release(refs[i].h);

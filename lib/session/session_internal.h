@@ -65,7 +65,6 @@ struct session_defer_thread {
 	size_t nr_held, cap_held;
 	struct session_defer_recent recent[SESSION_DEFER_RECENT];
 	unsigned int next_recent;
-	uint64_t newest_record;  /* time of its newest record, at the final flush */
 };
 
 /* A thread as allocated: the public part first, then what only we see. */
@@ -105,7 +104,6 @@ struct session {
 	size_t reader_attrs;     /* attrs seen from the reader (pipe input grows) */
 	bool has_callchains;
 	bool ordered;            /* every event has sample_id_all + TIME */
-	bool defer_exiting;      /* flushing held samples whose thread never returned */
 
 	/* threads by tid: open addressing over pointers */
 	struct session_thread **threads;
