@@ -6,6 +6,7 @@
 #ifndef SFRAMETRACE_RECORD_H
 #define SFRAMETRACE_RECORD_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -105,7 +106,7 @@ struct record_audit {
 	bool on;                 /* the workload gets LD_AUDIT */
 	bool own_log;            /* log is our temporary file (removed at exit) */
 	bool kernel_registers;   /* the kernel has sframe_register */
-	char lib[4096];
+	char lib[PATH_MAX];      /* realpath of the library */
 	char log[4096];
 	long long log_offset;    /* where this run's lines start in a user's log */
 };

@@ -41,17 +41,14 @@ int record_parse_register_sframe(const char *arg, enum record_reg *out)
  * $SFRAMETRACE_AUDIT_LIB, else beside our own binary (the build tree), else
  * where the build installs it relative to the installed binary.
  */
-static int find_library(char *out, size_t len)
+static int find_library(char out[PATH_MAX])
 {
 	const char *env = getenv("SFRAMETRACE_AUDIT_LIB");
 	char exe[PATH_MAX], cand[PATH_MAX + 64], *slash;
 	ssize_t n;
 
-	if (env && *env) {
-		if (!realpath(env, out) || strlen(out) >= len)
-			return -errno ? -errno : -ENAMETOOLONG;
-		return 0;
-	}
+	if (env && *env)
+		return realpath(env, out) ? 0 : -errno;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return -ENOENT;
@@ -113,12 +110,18 @@ int record_audit_setup(struct record *r)
 			return 0;
 		}
 	}
-	ret = find_library(a->lib, sizeof(a->lib));
+	ret = find_library(a->lib);
 	if (ret) {
 		if (mode == RECORD_REG_AUTO && r->opts.quiet)
 			return 0;
-		fprintf(stderr, "sframetrace record: %s not found beside the sframetrace binary nor in its install directory (set SFRAMETRACE_AUDIT_LIB)%s\n",
-			AUDIT_LIB, mode == RECORD_REG_ALWAYS ? "" : "; .sframe registration off");
+		const char *env = getenv("SFRAMETRACE_AUDIT_LIB");
+
+		if (env && *env)
+			fprintf(stderr, "sframetrace record: SFRAMETRACE_AUDIT_LIB=%s: %s%s\n", env,
+				strerror(-ret), mode == RECORD_REG_ALWAYS ? "" : "; .sframe registration off");
+		else
+			fprintf(stderr, "sframetrace record: %s not found beside the sframetrace binary nor in its install directory (set SFRAMETRACE_AUDIT_LIB)%s\n",
+				AUDIT_LIB, mode == RECORD_REG_ALWAYS ? "" : "; .sframe registration off");
 		return mode == RECORD_REG_ALWAYS ? -ECANCELED : 0;
 	}
 	ret = open_log(a);
@@ -189,8 +192,8 @@ struct audit_counts {
 	unsigned long failed_by[8];
 	int failed_err[8];
 	int nr_err;
-	int pids[64];
-	int nr_pids;
+	int *pids;               /* each process that logged, once */
+	int nr_pids, cap_pids;
 };
 
 static void count_failure(struct audit_counts *c, int err)
@@ -216,8 +219,16 @@ static void count_pid(struct audit_counts *c, int pid)
 	for (i = 0; i < c->nr_pids; i++)
 		if (c->pids[i] == pid)
 			return;
-	if (c->nr_pids < 64)
-		c->pids[c->nr_pids++] = pid;
+	if (c->nr_pids == c->cap_pids) {
+		int cap = c->cap_pids ? 2 * c->cap_pids : 64;
+		int *n = realloc(c->pids, (size_t)cap * sizeof(*n));
+
+		if (!n)
+			return;
+		c->pids = n;
+		c->cap_pids = cap;
+	}
+	c->pids[c->nr_pids++] = pid;
 }
 
 static void list_line(const struct audit_line *l, int err)
@@ -307,11 +318,11 @@ void record_audit_summary(const struct record *r)
 			list_line(&l, err);
 	}
 	fclose(f);
-	if (!c.nr_pids) {
+	if (!c.nr_pids)
 		fprintf(stderr, "sframetrace record: .sframe registration: the workload loaded no object through the dynamic linker (static, setuid, or exec failed)\n");
-		return;
-	}
-	print_counts(&c);
+	else
+		print_counts(&c);
+	free(c.pids);
 }
 
 void record_audit_exit(struct record *r)
